@@ -1,0 +1,313 @@
+//! The scoring-model trait and the default model, posture-v1.
+
+use crate::config::ScoreConfig;
+use crate::scale::Scale;
+use crate::scorecard::{FactorScore, IssueScore, Scorecard};
+use chrono::TimeDelta;
+use posture_core::{Assessment, Error, Factor, Grade, IssueIdx, SPEC, Timestamp};
+use rust_decimal::prelude::MathematicalOps;
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// A scoring model: from a validated assessment to a scorecard.
+///
+/// Implement it to add a model without forking; the planner and batch
+/// scoring work with any implementation. A model must be pure and
+/// deterministic (same input, same output, on any thread).
+///
+/// ```
+/// use posture_score::{ScoringModel, PostureV1, Scorecard};
+/// use posture_core::{Assessment, IssueIdx};
+///
+/// /// A model that ignores breaches: posture-v1 with a zero breach penalty.
+/// struct NoBreaches(PostureV1);
+/// impl ScoringModel for NoBreaches {
+///     fn id(&self) -> &str { "no-breaches" }
+///     fn score_fixing(&self, a: &Assessment, fixed: &[IssueIdx]) -> Scorecard {
+///         let mut card = self.0.score_fixing(a, fixed);
+///         card.model = self.id().to_owned();
+///         card
+///     }
+/// }
+/// let mut config = posture_score::ScoreConfig::default();
+/// config.breach_penalty = rust_decimal::Decimal::ZERO;
+/// let model = NoBreaches(PostureV1::new(config).unwrap());
+/// assert_eq!(model.id(), "no-breaches");
+/// ```
+pub trait ScoringModel: Send + Sync {
+    /// Stable model id reported in results (e.g. `posture-v1`).
+    fn id(&self) -> &str;
+
+    /// Scores the assessment as if every finding of the issue types in
+    /// `fixed` (sorted ascending) were fixed. The planner relies on this.
+    fn score_fixing(&self, assessment: &Assessment, fixed: &[IssueIdx]) -> Scorecard;
+
+    /// Scores the assessment.
+    fn score(&self, assessment: &Assessment) -> Scorecard {
+        self.score_fixing(assessment, &[])
+    }
+}
+
+/// The default model of scoring-v1 section 2.
+///
+/// ```
+/// use posture_score::{PostureV1, ScoringModel};
+/// use posture_core::{Catalog, FindingsDocument};
+/// let doc = FindingsDocument::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
+///   "assets": ["a.example"], "findings": [{"issue": "service_telnet", "asset": "a.example",
+///   "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-25T00:00:00Z", "status": "open"}]}"#).unwrap();
+/// let card = PostureV1::default().score(&doc.validate(Catalog::builtin()).unwrap());
+/// assert!(card.score.unwrap() < rust_decimal::Decimal::ONE_HUNDRED);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PostureV1 {
+    config: ScoreConfig,
+    /// `W[sev] * m_f / 2` per (severity, factor).
+    half_weights: [[Decimal; 10]; 6],
+    /// `W[sev] > 0` per severity (only those findings can be active).
+    weighted: [bool; 6],
+    window: TimeDelta,
+    window_days: Decimal,
+}
+
+impl Default for PostureV1 {
+    fn default() -> Self {
+        // The default configuration is valid by construction.
+        Self::build(ScoreConfig::default())
+    }
+}
+
+/// Model id of the default model.
+pub const POSTURE_V1: &str = "posture-v1";
+
+/// Fractions are clamped below at 1e-20 (scoring-v1 section 7).
+fn min_fraction() -> Decimal {
+    Decimal::new(1, 20)
+}
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+thread_local! {
+    static LN_CACHE: RefCell<HashMap<u128, Decimal>> = RefCell::new(HashMap::new());
+}
+
+/// `ln(1 + k)`, memoised per thread: it is a pure function of `k`, so the
+/// cache cannot change results, only their cost.
+fn ln1p(k: u128) -> Decimal {
+    if k == 0 {
+        return Decimal::ZERO;
+    }
+    LN_CACHE.with(|c| {
+        if let Some(v) = c.borrow().get(&k) {
+            return *v;
+        }
+        // N is at most 2^64 + 2^32 + the number of host names, far below
+        // Decimal's 7.9e28, so the conversion cannot fail in practice; if it
+        // ever did, saturate rather than panic.
+        let x = Decimal::try_from_i128_with_scale(k as i128 + 1, 0).unwrap_or(Decimal::MAX);
+        let v = x.ln();
+        let mut m = c.borrow_mut();
+        if m.len() > 1 << 16 {
+            m.clear();
+        }
+        m.insert(k, v);
+        v
+    })
+}
+
+fn seconds(d: TimeDelta) -> Decimal {
+    let nanos = d.subsec_nanos();
+    Decimal::from(d.num_seconds()) + Decimal::new(i64::from(nanos), 9)
+}
+
+impl PostureV1 {
+    /// A model with the given parameters.
+    ///
+    /// # Errors
+    /// Parameters that would break the model's properties (see
+    /// [`ScoreConfig::validate`]).
+    pub fn new(config: ScoreConfig) -> Result<Self, Error> {
+        config.validate()?;
+        Ok(Self::build(config))
+    }
+
+    fn build(config: ScoreConfig) -> Self {
+        let mut half_weights = [[Decimal::ZERO; 10]; 6];
+        for s in posture_core::Severity::ALL {
+            for f in Factor::ALL {
+                half_weights[s.index()][f.index()] =
+                    config.severity_weights.get(*s) * config.multiplier(*f) / Decimal::TWO;
+            }
+        }
+        let mut weighted = [false; 6];
+        for s in posture_core::Severity::ALL {
+            weighted[s.index()] = config.severity_weights.get(*s) > Decimal::ZERO;
+        }
+        let days = i64::from(config.breach_window_days);
+        PostureV1 {
+            half_weights,
+            weighted,
+            window: TimeDelta::seconds(days * SECONDS_PER_DAY),
+            window_days: Decimal::from(days),
+            config,
+        }
+    }
+
+    /// The parameters.
+    pub fn config(&self) -> &ScoreConfig {
+        &self.config
+    }
+
+    /// Relative breach likelihood for a grade.
+    pub fn likelihood(&self, grade: Grade) -> Option<Decimal> {
+        self.config.likelihood.get(grade)
+    }
+}
+
+/// Rounds to exactly two decimals (ties to even), keeping trailing zeros so
+/// that 100 prints as `100.00`.
+fn round2(d: Decimal) -> Decimal {
+    let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+    r.rescale(2);
+    r
+}
+
+impl ScoringModel for PostureV1 {
+    fn id(&self) -> &str {
+        POSTURE_V1
+    }
+
+    fn score_fixing(&self, a: &Assessment, fixed: &[IssueIdx]) -> Scorecard {
+        let catalog = a.catalog();
+        let as_of = a.as_of();
+        let mut assessed = [false; 10];
+        for f in a.assessed_factors() {
+            assessed[f.index()] = true;
+        }
+        // Active (issue, asset) pairs, packed so that sorting orders them by
+        // issue id (catalog index order is id byte order).
+        let mut pairs: Vec<u64> = Vec::with_capacity(a.findings().len());
+        for f in a.findings() {
+            let it = catalog.issue(f.issue);
+            assessed[it.factor.index()] = true;
+            if !f.status.counts() || it.provisional {
+                continue;
+            }
+            if !self.weighted[it.severity.index()] {
+                continue;
+            }
+            let decay = TimeDelta::seconds(i64::from(it.decay_days) * SECONDS_PER_DAY);
+            if as_of.signed_duration_since(f.last_seen) > decay {
+                continue;
+            }
+            if fixed.binary_search(&f.issue).is_ok() {
+                continue;
+            }
+            pairs.push((u64::from(f.issue.0) << 32) | u64::from(f.asset));
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+
+        let ln_n = ln1p(a.footprint().size());
+        let max_penalty = self.config.max_penalty;
+        let mut phi = [Decimal::ONE; 10];
+        let mut issues: [Vec<IssueScore>; 10] = Default::default();
+        let mut spread_cache: [Option<Decimal>; 16] = [None; 16];
+        let mut i = 0;
+        while i < pairs.len() {
+            let issue = (pairs[i] >> 32) as u32;
+            let mut j = i;
+            while j < pairs.len() && (pairs[j] >> 32) as u32 == issue {
+                j += 1;
+            }
+            let n_t = (j - i) as u64;
+            i = j;
+            let it = catalog.issue(IssueIdx(issue));
+            let fi = it.factor.index();
+            let d = match spread_cache.get_mut(n_t as usize) {
+                Some(Some(d)) => *d,
+                Some(slot) => {
+                    let d = ln1p(u128::from(n_t)) / ln_n;
+                    *slot = Some(d);
+                    d
+                }
+                None => ln1p(u128::from(n_t)) / ln_n,
+            };
+            let p =
+                (self.half_weights[it.severity.index()][fi] * (Decimal::ONE + d)).min(max_penalty);
+            if p <= Decimal::ZERO {
+                // A zero multiplier makes the type harmless: it is not listed.
+                continue;
+            }
+            phi[fi] *= Decimal::ONE - p;
+            issues[fi].push(IssueScore {
+                issue: it.id.clone(),
+                severity: it.severity,
+                affected_assets: n_t,
+                penalty: p,
+            });
+        }
+
+        let floor = min_fraction();
+        let mut sigma = Decimal::ONE;
+        for p in &mut phi {
+            *p = (*p).max(floor);
+            sigma *= *p;
+        }
+        let mut breaches_applied = 0;
+        for b in a.breaches() {
+            let age = as_of.signed_duration_since(*b);
+            if age >= TimeDelta::zero() && age < self.window {
+                let age_days = seconds(age) / Decimal::from(SECONDS_PER_DAY);
+                sigma *= Decimal::ONE
+                    - self.config.breach_penalty * (Decimal::ONE - age_days / self.window_days);
+                breaches_applied += 1;
+            }
+        }
+        let sigma = sigma.max(floor);
+
+        let factors = Factor::ALL
+            .iter()
+            .map(|f| {
+                let mut list = std::mem::take(&mut issues[f.index()]);
+                list.sort_by(|x, y| {
+                    y.penalty
+                        .cmp(&x.penalty)
+                        .then_with(|| x.issue.cmp(&y.issue))
+                });
+                FactorScore {
+                    factor: *f,
+                    assessed: assessed[f.index()],
+                    score: round2(phi[f.index()] * Decimal::ONE_HUNDRED),
+                    fraction: phi[f.index()],
+                    issues: list,
+                }
+            })
+            .collect();
+
+        let insufficient = a.insufficient_data();
+        let (score, fraction, grade) = if insufficient {
+            (None, None, Grade::Insufficient)
+        } else {
+            let s = round2(sigma * Decimal::ONE_HUNDRED);
+            (Some(s), Some(sigma), Grade::from_score(s))
+        };
+        Scorecard {
+            organization: a.organization().to_owned(),
+            as_of: Timestamp(as_of),
+            model: POSTURE_V1.to_owned(),
+            spec: SPEC.to_owned(),
+            catalog: catalog.reference(),
+            scale: Scale::Hundred,
+            footprint_size: a.footprint().size(),
+            score,
+            fraction,
+            grade,
+            category: None,
+            breach_likelihood: self.likelihood(grade),
+            breaches_applied,
+            factors,
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! The command's errors and their exit codes (contracts: 1 I/O or internal,
+//! 2 usage or bad input).
+
+/// An error that ends the command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Bad input: a malformed document, catalog or configuration.
+    #[error("{0}")]
+    Input(String),
+    /// A usage error the argument parser could not catch.
+    #[error("{0}")]
+    Usage(String),
+    /// A defect.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Io { .. } | CliError::Internal(_) => 1,
+            CliError::Input(_) | CliError::Usage(_) => 2,
+        }
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        CliError::Internal(format!("serialising output: {e}"))
+    }
+}

@@ -1,0 +1,208 @@
+//! The `posture` command: a thin reference host over Posture's libraries.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod demo;
+mod error;
+mod io;
+mod schema;
+mod score_cmd;
+mod table;
+
+use error::CliError;
+
+/// Open external security ratings: score findings, plan improvements, read
+/// the catalog and the wire schemas.
+#[derive(Debug, Parser)]
+#[command(name = "posture", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score findings documents (one, a JSON array, or NDJSON).
+    Score(ScoreArgs),
+    /// Plan the fewest issue types to fix to reach a grade or score.
+    Improve(ImproveArgs),
+    /// List the issue catalog.
+    Catalog(CatalogArgs),
+    /// Print the JSON Schema of a wire type, or write them all.
+    Schema(SchemaArgs),
+    /// Score a built-in sample portfolio and print it.
+    Demo(DemoArgs),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people (default on a terminal).
+    Table,
+    /// JSON for programs (default otherwise).
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct ModelArgs {
+    /// Issue catalog file (JSON) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Model parameters (JSON, see `posture schema model-config`).
+    #[arg(long, value_name = "FILE")]
+    model_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ScoreArgs {
+    /// Findings document(s): a file, or `-` for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    input: String,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Presentation scale of scores.
+    #[arg(long, value_enum, default_value_t = ScaleArg::Hundred)]
+    scale: ScaleArg,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ScaleArg {
+    Hundred,
+    Upguard,
+    Bitsight,
+}
+
+#[derive(Debug, Args)]
+struct ImproveArgs {
+    /// Findings document(s): a file, or `-` for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    input: String,
+    /// Target grade (A–F) or hundred-scale score (0–100).
+    #[arg(long, value_name = "GRADE|SCORE")]
+    target: String,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+struct CatalogArgs {
+    /// Catalog file (JSON) to validate and list instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// Schema name (omit with --all; `posture schema --list` names them).
+    name: Option<String>,
+    /// Write every schema to --out.
+    #[arg(long, requires = "out", conflicts_with = "name")]
+    all: bool,
+    /// Directory for --all.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// List the schema names.
+    #[arg(long, conflicts_with_all = ["name", "all"])]
+    list: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+fn resolve(format: Option<Format>) -> Format {
+    format.unwrap_or_else(|| {
+        if std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        }
+    })
+}
+
+fn run(cli: Cli) -> Result<String, CliError> {
+    match cli.command {
+        Command::Score(a) => {
+            let scale = match a.scale {
+                ScaleArg::Hundred => posture::Scale::Hundred,
+                ScaleArg::Upguard => posture::Scale::Upguard,
+                ScaleArg::Bitsight => posture::Scale::Bitsight,
+            };
+            score_cmd::score(
+                &a.input,
+                a.model.catalog.as_deref(),
+                a.model.model_config.as_deref(),
+                scale,
+                resolve(a.format),
+            )
+        }
+        Command::Improve(a) => score_cmd::improve(
+            &a.input,
+            &a.target,
+            a.model.catalog.as_deref(),
+            a.model.model_config.as_deref(),
+            resolve(a.format),
+        ),
+        Command::Catalog(a) => score_cmd::catalog(a.catalog.as_deref(), resolve(a.format)),
+        Command::Schema(a) => {
+            if a.list {
+                Ok(schema::names().join("\n") + "\n")
+            } else if a.all {
+                let dir = a
+                    .out
+                    .ok_or_else(|| CliError::Usage("--all needs --out DIR".into()))?;
+                schema::write_all(&dir)?;
+                Ok(String::new())
+            } else {
+                let name = a.name.ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "name a schema ({}) or use --all --out DIR",
+                        schema::names().join(", ")
+                    ))
+                })?;
+                schema::one(&name)
+            }
+        }
+        Command::Demo(a) => demo::run(resolve(a.format)),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (e.g. `| head`) is not worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("posture: error: writing output: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("posture: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

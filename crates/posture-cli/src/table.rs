@@ -1,0 +1,206 @@
+//! Human-readable tables, 80 columns wide.
+
+use posture::{Catalog, Plan, Scorecard};
+use rust_decimal::Decimal;
+use std::fmt::Write;
+
+/// Width of a score bar in cells.
+const BAR: usize = 20;
+
+/// A bar of `BAR` cells filled in proportion to `fraction` (0..=1).
+pub fn bar(fraction: Decimal) -> String {
+    let cells = (fraction * Decimal::from(BAR as u32 * 8))
+        .round()
+        .to_string()
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(BAR * 8);
+    let full = cells / 8;
+    let part = cells % 8;
+    let partials = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let mut s = "█".repeat(full);
+    if full < BAR {
+        s.push_str(partials[part]);
+        let used = full + usize::from(part > 0);
+        s.push_str(&"·".repeat(BAR - used));
+    }
+    s
+}
+
+fn trunc(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn opt(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "—".to_owned(), |d| d.to_string())
+}
+
+/// One scorecard.
+pub fn scorecard(c: &Scorecard) -> String {
+    let mut s = String::new();
+    let scale = if c.scale == posture::Scale::Hundred {
+        String::new()
+    } else {
+        format!(" ({})", c.scale)
+    };
+    let cat = c
+        .category
+        .as_deref()
+        .map(|x| format!(" {x}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{:<52} {:>10}{} grade {}",
+        trunc(&c.organization, 52),
+        opt(c.score),
+        cat,
+        c.grade
+    );
+    let likelihood = c
+        .breach_likelihood
+        .map_or_else(|| "n/a".to_owned(), |l| format!("{l}x grade A"));
+    let _ = writeln!(
+        s,
+        "  as of {} · {} assets · breach likelihood {}{}",
+        c.as_of, c.footprint_size, likelihood, scale
+    );
+    if c.score.is_none() {
+        let _ = writeln!(
+            s,
+            "  insufficient data: no findings and no assessed factors"
+        );
+        return s;
+    }
+    if let Some(f) = c.fraction {
+        let _ = writeln!(s, "  {:<22} {:>7} {}", "overall", opt(c.score), bar(f));
+    }
+    for f in &c.factors {
+        let note = if f.assessed {
+            match f.issues.len() {
+                0 => String::new(),
+                1 => "1 issue".to_owned(),
+                n => format!("{n} issues"),
+            }
+        } else {
+            "not assessed".to_owned()
+        };
+        let _ = writeln!(
+            s,
+            "  {:<22} {:>7} {} {}",
+            f.factor.as_str(),
+            f.score.to_string(),
+            bar(f.fraction),
+            note
+        );
+        for i in &f.issues {
+            let pct = (i.penalty * Decimal::ONE_HUNDRED).round_dp(2);
+            let assets = if i.affected_assets == 1 {
+                "asset "
+            } else {
+                "assets"
+            };
+            let _ = writeln!(
+                s,
+                "      {:<36} {:<8} {:>5} {} -{}%",
+                trunc(&i.issue, 36),
+                i.severity.as_str(),
+                i.affected_assets,
+                assets,
+                pct
+            );
+        }
+    }
+    s
+}
+
+/// One improvement plan.
+pub fn plan(p: &Plan) -> String {
+    let mut s = String::new();
+    let verdict = if p.reachable {
+        "reachable"
+    } else {
+        "NOT reachable"
+    };
+    let _ = writeln!(
+        s,
+        "{}: {} ({}) → target {}: {}",
+        trunc(&p.organization, 40),
+        p.current_score,
+        p.current_grade,
+        p.target,
+        verdict
+    );
+    if p.steps.is_empty() {
+        let _ = writeln!(s, "  nothing to fix: the target is already met");
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "  {:>2}  {:<38} {:<8} {:>6} {:>7} grade",
+        "#", "fix every finding of", "severity", "assets", "score"
+    );
+    for (n, st) in p.steps.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  {:>2}  {:<38} {:<8} {:>6} {:>7} {}",
+            n + 1,
+            trunc(&st.issue, 38),
+            st.severity.as_str(),
+            st.affected_assets,
+            st.projected_score.to_string(),
+            st.projected_grade
+        );
+    }
+    let _ = writeln!(s, "  final: {} ({})", p.final_score, p.final_grade);
+    s
+}
+
+/// The catalog.
+pub fn catalog(c: &Catalog) -> String {
+    let mut s = String::new();
+    let digest: String = c.digest().chars().take(19).collect();
+    let _ = writeln!(
+        s,
+        "catalog {} · {} issue types · {digest}…",
+        c.id(),
+        c.len()
+    );
+    let _ = writeln!(
+        s,
+        "{:<32} {:<20} {:<8} {:>5}",
+        "id", "factor", "severity", "decay"
+    );
+    for it in c.issues() {
+        let flag = if it.provisional { "provisional" } else { "" };
+        let _ = writeln!(
+            s,
+            "{:<32} {:<20} {:<8} {:>4}d {}",
+            trunc(&it.id, 32),
+            it.factor.as_str(),
+            it.severity.as_str(),
+            it.decay_days,
+            flag
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_are_twenty_cells() {
+        for f in ["0", "0.01", "0.5", "0.8613", "0.99", "1"] {
+            let b = bar(f.parse().unwrap());
+            assert_eq!(b.chars().count(), BAR, "{f}: {b}");
+        }
+        assert_eq!(bar(Decimal::ONE), "█".repeat(BAR));
+    }
+}

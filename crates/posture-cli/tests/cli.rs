@@ -1,0 +1,443 @@
+//! The `posture` command as hosts and people use it: exit codes, output
+//! shapes, field names and error messages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn posture(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_posture"));
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        let mut sin = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            sin.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn doc(org: &str, findings: &str) -> String {
+    format!(
+        r#"{{"organization": "{org}", "as_of": "2026-11-01T00:00:00Z", "assets": ["{org}.example", "192.0.2.0/30"], "findings": [{findings}]}}"#
+    )
+}
+
+fn finding(issue: &str, asset: &str) -> String {
+    format!(
+        r#"{{"issue": "{issue}", "asset": "{asset}", "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-25T00:00:00Z", "status": "open"}}"#
+    )
+}
+
+fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, content).unwrap();
+    (dir, p)
+}
+
+#[test]
+fn score_one_document_prints_one_json_object() {
+    let input = doc("acme", &finding("spf_missing", "acme.example"));
+    let o = posture(&["score", "--input", "-", "--format", "json"], Some(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for field in [
+        "organization",
+        "score",
+        "fraction",
+        "grade",
+        "breach_likelihood",
+        "factors",
+        "model",
+        "catalog",
+        "spec",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(v["model"], "posture-v1");
+    assert_eq!(v["spec"], "scoring-v1");
+    assert!(
+        v["catalog"]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    assert!(v["score"].is_string(), "decimals are strings");
+    assert!(v["fraction"].is_string());
+    assert_eq!(v["factors"].as_array().unwrap().len(), 10);
+    let dns = v["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["factor"] == "dns_health")
+        .unwrap();
+    assert_eq!(dns["assessed"], true);
+    let issue = &dns["issues"][0];
+    assert_eq!(issue["issue"], "spf_missing");
+    assert_eq!(issue["affected_assets"], 1, "counts are integers");
+    assert!(issue["penalty"].is_string());
+    assert!(issue["severity"].is_string());
+}
+
+#[test]
+fn batches_come_back_as_ndjson_in_input_order() {
+    let docs: Vec<String> = (0..25)
+        .map(|i| {
+            doc(
+                &format!("org{i}"),
+                &if i % 2 == 0 {
+                    finding("service_telnet", "192.0.2.1")
+                } else {
+                    String::new()
+                },
+            )
+        })
+        .collect();
+    let ndjson = docs.join("\n") + "\n";
+    let array = format!("[{}]", docs.join(",\n"));
+    for input in [ndjson, array] {
+        let o = posture(&["score", "--input", "-", "--format", "json"], Some(&input));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 25);
+        for (i, l) in lines.iter().enumerate() {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["organization"], format!("org{i}"));
+        }
+    }
+}
+
+#[test]
+fn one_bad_document_fails_the_batch_with_a_located_message() {
+    let good = doc("good", &finding("spf_missing", "good.example"));
+    let bad = doc(
+        "bad",
+        &format!(
+            "{},{}",
+            finding("spf_missing", "bad.example"),
+            finding("spf_missing", "bad.example").replace("\"open\"", "\"closed\"")
+        ),
+    );
+    let input = format!("{good}\n{good}\n{bad}\n");
+    let o = posture(&["score", "--input", "-", "--format", "json"], Some(&input));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "nothing on stdout");
+    let e = stderr(&o);
+    assert!(e.contains("document 3"), "{e}");
+    assert!(e.contains("line 3"), "{e}");
+    assert!(e.contains("findings[1].status"), "{e}");
+    assert!(e.contains("closed"), "{e}");
+    assert_eq!(e.lines().count(), 1, "one message: {e}");
+}
+
+#[test]
+fn every_kind_of_bad_input_exits_2_naming_the_field() {
+    let cases = [
+        ("{\"organization\": ", "invalid JSON"),
+        (
+            &doc("x", &finding("no_such_issue", "x.example")) as &str,
+            "findings[0].issue",
+        ),
+        (
+            &doc("x", &finding("spf_missing", "elsewhere.example")),
+            "findings[0].asset",
+        ),
+        (
+            &doc("x", &finding("spf_missing", "x.example"))
+                .replace("2026-11-01T00:00:00Z", "Nov 1"),
+            "as_of",
+        ),
+        (
+            &doc("x", "").replace("[\"x.example\", \"192.0.2.0/30\"]", "[]"),
+            "footprint is empty",
+        ),
+        (
+            &doc("x", "").replace("\"findings\"", "\"extra\": 1, \"findings\""),
+            "unknown field `extra`",
+        ),
+        (
+            &doc(
+                "x",
+                &finding("spf_missing", "x.example").replace("2026-10-01", "2026-10-29"),
+            ),
+            "first_seen",
+        ),
+    ];
+    for (input, needle) in cases {
+        let o = posture(&["score", "--input", "-"], Some(input));
+        assert_eq!(o.status.code(), Some(2), "{input}");
+        assert!(
+            stderr(&o).contains(needle),
+            "{needle} not in {}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let o = posture(&["score", "--input", "/nonexistent/findings.json"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/findings.json"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(posture(&["score"], None).status.code(), Some(2));
+    assert_eq!(posture(&["frobnicate"], None).status.code(), Some(2));
+    let input = doc("x", "");
+    let o = posture(
+        &["improve", "--input", "-", "--target", "101"],
+        Some(&input),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("outside 0..=100"), "{}", stderr(&o));
+}
+
+#[test]
+fn scales_present_integers_and_categories() {
+    let input = doc("acme", &finding("spf_missing", "acme.example"));
+    let o = posture(
+        &[
+            "score", "--input", "-", "--format", "json", "--scale", "bitsight",
+        ],
+        Some(&input),
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["scale"], "bitsight");
+    assert_eq!(v["score"], "810");
+    assert_eq!(v["category"], "Advanced");
+    assert_eq!(v["grade"], "B");
+    let o = posture(
+        &[
+            "score", "--input", "-", "--format", "json", "--scale", "upguard",
+        ],
+        Some(&input),
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["score"], "818");
+    assert!(v.get("category").is_none());
+}
+
+#[test]
+fn improve_reports_steps_and_reachability() {
+    let input = doc(
+        "acme",
+        &format!(
+            "{},{}",
+            finding("service_rdp", "192.0.2.1"),
+            finding("spf_missing", "acme.example")
+        ),
+    );
+    let o = posture(
+        &[
+            "improve", "--input", "-", "--target", "A", "--format", "json",
+        ],
+        Some(&input),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["reachable"], true);
+    assert_eq!(v["target"], serde_json::json!({"grade": "A"}));
+    let steps = v["steps"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    for s in steps {
+        for f in [
+            "issue",
+            "severity",
+            "affected_assets",
+            "projected_score",
+            "projected_grade",
+        ] {
+            assert!(s.get(f).is_some(), "step lacks {f}");
+        }
+    }
+    assert_eq!(v["final_grade"], "A");
+    assert!(v["final_score"].is_string());
+    let o = posture(
+        &[
+            "improve", "--input", "-", "--target", "99.5", "--format", "json",
+        ],
+        Some(&input),
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["target"], serde_json::json!({"score": "99.5"}));
+}
+
+#[test]
+fn catalog_lists_the_builtin_and_validates_files() {
+    let o = posture(&["catalog", "--format", "json"], None);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["issues"].as_array().unwrap().len() >= 60);
+    let (_d, bad) = temp_file(
+        "mine.json",
+        r#"[{"id": "a", "factor": "dns_health", "severity": "low", "decay_days": 0, "provisional": false}]"#,
+    );
+    let o = posture(&["catalog", "--catalog", bad.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("issues[0].decay_days"),
+        "{}",
+        stderr(&o)
+    );
+    let (_d, good) = temp_file(
+        "mine.json",
+        r#"[{"id": "a", "factor": "dns_health", "severity": "low", "decay_days": 3, "provisional": false}]"#,
+    );
+    let input = doc("x", &finding("a", "x.example"));
+    let o = posture(
+        &[
+            "score",
+            "--input",
+            "-",
+            "--catalog",
+            good.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        Some(&input),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["catalog"]["id"], "mine");
+}
+
+#[test]
+fn model_config_changes_parameters_and_is_validated() {
+    let input = doc("acme", &finding("spf_missing", "acme.example"));
+    let (_d, cfg) = temp_file(
+        "cfg.json",
+        r#"{"score": {"factor_multipliers": {"dns_health": "0"}}}"#,
+    );
+    let o = posture(
+        &[
+            "score",
+            "--input",
+            "-",
+            "--model-config",
+            cfg.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        Some(&input),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["score"], "100.00");
+    let (_d, cfg) = temp_file("cfg.json", r#"{"score": {"max_penalty": "2"}}"#);
+    let o = posture(
+        &[
+            "score",
+            "--input",
+            "-",
+            "--model-config",
+            cfg.to_str().unwrap(),
+        ],
+        Some(&input),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("score.max_penalty"), "{}", stderr(&o));
+}
+
+#[test]
+fn tables_fit_80_columns() {
+    let input = doc(
+        "a-rather-long-organisation-name-that-goes-on-and-on-and-on",
+        &format!(
+            "{},{}",
+            finding("service_rdp", "192.0.2.1"),
+            finding("known_exploited_vulnerability", "192.0.2.2")
+        ),
+    );
+    for args in [
+        vec!["score", "--input", "-", "--format", "table"],
+        vec![
+            "improve", "--input", "-", "--target", "A", "--format", "table",
+        ],
+        vec!["catalog", "--format", "table"],
+        vec!["demo", "--format", "table"],
+    ] {
+        let o = posture(&args, Some(&input));
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        for line in stdout(&o).lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: line too wide ({}): {line}",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn demo_shows_every_grade() {
+    let o = posture(&["demo", "--format", "json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let cards = v["scorecards"].as_array().unwrap();
+    assert!(cards.len() >= 5);
+    for g in ["A", "B", "C", "D", "F"] {
+        assert!(
+            cards.iter().any(|c| c["grade"] == g),
+            "no organisation with grade {g}"
+        );
+    }
+    for c in cards {
+        assert!(c["organization"].is_string() && c["score"].is_string());
+    }
+    assert_eq!(v["improve"]["reachable"], true);
+}
+
+fn schemas_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas")
+}
+
+/// The committed schemas are what the code generates. When they are stale
+/// this test rewrites them and fails, so that the change gets committed.
+#[test]
+fn committed_schemas_are_fresh() {
+    let dir = schemas_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let o = posture(
+        &["schema", "--all", "--out", tmp.path().to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(tmp.path()).unwrap() {
+        let entry = entry.unwrap();
+        let fresh = std::fs::read_to_string(entry.path()).unwrap();
+        let committed = dir.join(entry.file_name());
+        if std::fs::read_to_string(&committed).ok().as_deref() != Some(fresh.as_str()) {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&committed, &fresh).unwrap();
+            stale.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "schemas were stale and have been regenerated; commit them: {stale:?}"
+    );
+    let o = posture(&["schema", "findings-document"], None);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["properties"]["findings"].is_object());
+    assert_eq!(posture(&["schema", "nope"], None).status.code(), Some(2));
+}

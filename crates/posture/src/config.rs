@@ -1,0 +1,36 @@
+//! The model-configuration file (`--model-config FILE`) shared by every
+//! layer's parameters.
+
+use posture_core::Error;
+use posture_score::ScoreConfig;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Every model parameter a host may set, by layer. Missing sections and
+/// fields take the spec's defaults; unknown fields are rejected.
+///
+/// ```
+/// let c = posture::ModelConfig::from_json(r#"{"score": {"max_penalty": "0.9"}}"#).unwrap();
+/// assert_eq!(c.score.max_penalty.to_string(), "0.9");
+/// assert!(posture::ModelConfig::from_json(r#"{"score": {"max_penalty": "1.5"}}"#).is_err());
+/// assert!(posture::ModelConfig::from_json(r#"{"scoring": {}}"#).is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ModelConfig {
+    /// posture-v1 parameters (scoring-v1 sections 1 and 2).
+    pub score: ScoreConfig,
+}
+
+impl ModelConfig {
+    /// Parses and validates a configuration file's text.
+    ///
+    /// # Errors
+    /// Bad JSON, unknown fields, or parameters out of range, with the path.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let c: ModelConfig = posture_core::from_json_str(text)?;
+        c.score.validate().map_err(|e| e.within("score"))?;
+        Ok(c)
+    }
+}

@@ -1,0 +1,25 @@
+//! JSON Schemas of every wire type, by name.
+
+use schemars::Schema;
+
+/// `(name, schema)` for every type that crosses a process boundary, in a
+/// stable order. `posture schema NAME` prints one; the repository commits
+/// them all under `schemas/NAME.json`.
+///
+/// ```
+/// let all = posture::wire_schemas();
+/// assert!(all.iter().any(|(name, _)| *name == "findings-document"));
+/// ```
+pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
+    vec![
+        (
+            "findings-document",
+            schemars::schema_for!(posture_core::FindingsDocument),
+        ),
+        ("catalog", schemars::schema_for!(posture_core::CatalogFile)),
+        ("scorecard", schemars::schema_for!(posture_score::Scorecard)),
+        ("improve-plan", schemars::schema_for!(posture_score::Plan)),
+        ("target", schemars::schema_for!(posture_score::Target)),
+        ("model-config", schemars::schema_for!(crate::ModelConfig)),
+    ]
+}

@@ -1,0 +1,56 @@
+//! Runs the example programs (built by `cargo test` before tests run) and
+//! checks what they print.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `target/<profile>/examples/NAME`, found from this test's own path
+/// (`target/<profile>/deps/run_examples-…`).
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|p| p.parent()).unwrap();
+    let path = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} was not built; run `cargo test --workspace`",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn score_findings_scores_the_sample_and_plans() {
+    let out = Command::new(example("score_findings")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("example-corp: "), "{text}");
+    assert!(text.contains("network_security"), "{text}");
+    assert!(text.contains("step 1: fix service_rdp"), "{text}");
+}
+
+#[test]
+fn score_findings_reports_bad_input_with_its_code() {
+    let dir = std::env::temp_dir().join(format!("posture-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"organization": "x", "as_of": "2026-11-01T00:00:00Z", "assets": [], "findings": []}"#,
+    )
+    .unwrap();
+    let out = Command::new(example("score_findings"))
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty_footprint"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

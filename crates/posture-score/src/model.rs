@@ -7,6 +7,7 @@ use chrono::TimeDelta;
 use posture_core::{Assessment, Error, Factor, Grade, IssueIdx, SPEC, Timestamp};
 use rust_decimal::prelude::MathematicalOps;
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -26,7 +27,7 @@ use std::collections::HashMap;
 ///     fn id(&self) -> &str { "no-breaches" }
 ///     fn score_fixing(&self, a: &Assessment, fixed: &[IssueIdx]) -> Scorecard {
 ///         let mut card = self.0.score_fixing(a, fixed);
-///         card.model = self.id().to_owned();
+///         card.model = self.id().to_owned().into();
 ///         card
 ///     }
 /// }
@@ -88,8 +89,22 @@ fn min_fraction() -> Decimal {
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
+/// `ln(1 + k)` for small `k` is looked up in a table; larger values are
+/// memoised in a map (footprint sizes repeat across an organisation's types
+/// and across organisations).
+const SMALL_LN: usize = 4096;
+
 thread_local! {
+    static LN_SMALL: RefCell<Vec<Option<Decimal>>> = RefCell::new(vec![None; SMALL_LN]);
     static LN_CACHE: RefCell<HashMap<u128, Decimal>> = RefCell::new(HashMap::new());
+}
+
+fn ln1p_uncached(k: u128) -> Decimal {
+    // N is at most 2^64 + 2^32 + the number of host names, far below
+    // Decimal's 7.9e28, so the conversion cannot fail in practice; if it
+    // ever did, saturate rather than panic.
+    let x = Decimal::try_from_i128_with_scale(k as i128 + 1, 0).unwrap_or(Decimal::MAX);
+    x.ln()
 }
 
 /// `ln(1 + k)`, memoised per thread: it is a pure function of `k`, so the
@@ -98,15 +113,22 @@ fn ln1p(k: u128) -> Decimal {
     if k == 0 {
         return Decimal::ZERO;
     }
+    if (k as usize) < SMALL_LN && k < SMALL_LN as u128 {
+        return LN_SMALL.with(|c| {
+            let i = k as usize;
+            if let Some(v) = c.borrow()[i] {
+                return v;
+            }
+            let v = ln1p_uncached(k);
+            c.borrow_mut()[i] = Some(v);
+            v
+        });
+    }
     LN_CACHE.with(|c| {
         if let Some(v) = c.borrow().get(&k) {
             return *v;
         }
-        // N is at most 2^64 + 2^32 + the number of host names, far below
-        // Decimal's 7.9e28, so the conversion cannot fail in practice; if it
-        // ever did, saturate rather than panic.
-        let x = Decimal::try_from_i128_with_scale(k as i128 + 1, 0).unwrap_or(Decimal::MAX);
-        let v = x.ln();
+        let v = ln1p_uncached(k);
         let mut m = c.borrow_mut();
         if m.len() > 1 << 16 {
             m.clear();
@@ -296,8 +318,8 @@ impl ScoringModel for PostureV1 {
         Scorecard {
             organization: a.organization().to_owned(),
             as_of: Timestamp(as_of),
-            model: POSTURE_V1.to_owned(),
-            spec: SPEC.to_owned(),
+            model: Cow::Borrowed(POSTURE_V1),
+            spec: Cow::Borrowed(SPEC),
             catalog: catalog.reference(),
             scale: Scale::Hundred,
             footprint_size: a.footprint().size(),

@@ -5,6 +5,7 @@ use posture_core::{CatalogRef, Factor, Grade, Severity, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// One scored issue type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -47,9 +48,9 @@ pub struct Scorecard {
     /// The scoring instant.
     pub as_of: Timestamp,
     /// The model that produced it (e.g. `posture-v1`).
-    pub model: String,
+    pub model: Cow<'static, str>,
     /// The specification it implements (`scoring-v1`).
-    pub spec: String,
+    pub spec: Cow<'static, str>,
     /// The catalog used.
     pub catalog: CatalogRef,
     /// The presentation scale of `score` and factor scores.

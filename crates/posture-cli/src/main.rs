@@ -29,6 +29,8 @@ enum Command {
     Score(ScoreArgs),
     /// Plan the fewest issue types to fix to reach a grade or score.
     Improve(ImproveArgs),
+    /// Aggregate portfolios (own domains and vendors) into a CSR score.
+    Csr(CsrArgs),
     /// List the issue catalog.
     Catalog(CatalogArgs),
     /// Print the JSON Schema of a wire type, or write them all.
@@ -86,6 +88,18 @@ struct ImproveArgs {
     /// Target grade (A–F) or hundred-scale score (0–100).
     #[arg(long, value_name = "GRADE|SCORE")]
     target: String,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+struct CsrArgs {
+    /// Portfolio document(s): a file, or `-` for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    input: String,
     #[command(flatten)]
     model: ModelArgs,
     /// Output format.
@@ -154,6 +168,12 @@ fn run(cli: Cli) -> Result<String, CliError> {
         Command::Improve(a) => score_cmd::improve(
             &a.input,
             &a.target,
+            a.model.catalog.as_deref(),
+            a.model.model_config.as_deref(),
+            resolve(a.format),
+        ),
+        Command::Csr(a) => score_cmd::csr(
+            &a.input,
             a.model.catalog.as_deref(),
             a.model.model_config.as_deref(),
             resolve(a.format),

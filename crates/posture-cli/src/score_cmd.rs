@@ -28,13 +28,18 @@ pub fn load_catalog(path: Option<&Path>) -> Result<Arc<Catalog>, CliError> {
     }
 }
 
+/// Loads `--model-config` (or the defaults).
+pub fn load_config(path: Option<&Path>) -> Result<ModelConfig, CliError> {
+    match path {
+        None => Ok(ModelConfig::default()),
+        Some(p) => ModelConfig::from_json(&read_file(p)?)
+            .map_err(|e| CliError::Input(format!("{}: {e}", p.display()))),
+    }
+}
+
 /// Loads `--model-config` (or the defaults) and builds the model.
 pub fn load_model(path: Option<&Path>) -> Result<PostureV1, CliError> {
-    let config = match path {
-        None => ModelConfig::default(),
-        Some(p) => ModelConfig::from_json(&read_file(p)?)
-            .map_err(|e| CliError::Input(format!("{}: {e}", p.display())))?,
-    };
+    let config = load_config(path)?;
     PostureV1::new(config.score).map_err(|e| CliError::Input(format!("model config: {e}")))
 }
 
@@ -152,5 +157,35 @@ pub fn catalog(path: Option<&Path>, format: Format) -> Result<String, CliError> 
             Ok(serde_json::to_string_pretty(&out)? + "\n")
         }
         Format::Table => Ok(table::catalog(&catalog)),
+    }
+}
+
+/// `posture csr`.
+pub fn csr(
+    input: &str,
+    catalog: Option<&Path>,
+    model_config: Option<&Path>,
+    format: Format,
+) -> Result<String, CliError> {
+    use posture::csr::{Aggregation, CsrV1, Portfolio};
+    let catalog = load_catalog(catalog)?;
+    let config = load_config(model_config)?;
+    let model = PostureV1::new(config.score.clone())
+        .map_err(|e| CliError::Input(format!("model config: {e}")))?;
+    let csr = CsrV1::new(model, &config.score, config.csr.clone())
+        .map_err(|e| CliError::Input(format!("model config: {e}")))?;
+    let (text, name) = read_input(input)?;
+    let (shape, docs) =
+        split_documents(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let portfolios = parse_batch(&docs, |d| Portfolio::from_json(d.text)?.validate(&catalog))
+        .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let results: Vec<_> = portfolios.par_iter().map(|p| csr.aggregate(p)).collect();
+    match format {
+        Format::Json => render_json(shape, &results),
+        Format::Table => Ok(results
+            .iter()
+            .map(table::csr)
+            .collect::<Vec<_>>()
+            .join("\n")),
     }
 }

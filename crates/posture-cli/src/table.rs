@@ -161,6 +161,89 @@ pub fn plan(p: &Plan) -> String {
     s
 }
 
+/// One portfolio's CSR.
+pub fn csr(r: &posture::CsrResult) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<52} {:>10} grade {}",
+        trunc(&format!("{} portfolio (CSR)", r.organization), 52),
+        opt(r.csr),
+        r.grade
+    );
+    if let Some(f) = r.fraction {
+        let _ = writeln!(s, "  {:<30} {}", format!("as of {}", r.as_of), bar(f));
+    } else {
+        let _ = writeln!(s, "  insufficient data: no own domain and no in-use vendor");
+    }
+    if !r.domains.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  {:<44} {:>7} {:>6} {:>8}",
+            "own domain", "score", "base", "weight"
+        );
+        for d in &r.domains {
+            let _ = writeln!(
+                s,
+                "  {:<44} {:>7} {:>6} {:>8}",
+                trunc(&d.domain, 44),
+                d.score.to_string(),
+                d.base_weight.to_string(),
+                d.weight.round_dp(4).to_string()
+            );
+        }
+    }
+    if !r.vendors.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  {:<24} {:<8} {:<6} {:>7} {:>7} {:>5} {:>8}",
+            "vendor", "critical", "in use", "raw", "score", "base", "weight"
+        );
+        for v in &r.vendors {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:<8} {:<6} {:>7} {:>7} {:>5} {:>8}",
+                trunc(&format!("{} ({})", v.name, v.id), 24),
+                v.criticality.as_str(),
+                if v.in_use { "yes" } else { "no" },
+                v.raw_score.to_string(),
+                v.score.to_string(),
+                v.base_weight.to_string(),
+                v.weight.round_dp(4).to_string()
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n  priorities (CSR points gained if the entity were perfect):"
+    );
+    for (i, p) in r.priorities.iter().enumerate() {
+        let kind = match p.kind {
+            posture::csr::EntityKind::Domain => "domain",
+            posture::csr::EntityKind::Vendor => "vendor",
+        };
+        let _ = writeln!(
+            s,
+            "  {:>3}. {:<50} {:<6} {:>9}",
+            i + 1,
+            trunc(&p.entity, 50),
+            kind,
+            format!("+{}", p.gain.round_dp(2))
+        );
+    }
+    if !r.vendors_with_risks.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n  vendors have potential security risks: {}",
+            r.vendors_with_risks.len()
+        );
+        for v in &r.vendors_with_risks {
+            let _ = writeln!(s, "    - {}", trunc(v, 70));
+        }
+    }
+    s
+}
+
 /// The catalog.
 pub fn catalog(c: &Catalog) -> String {
     let mut s = String::new();

@@ -441,3 +441,119 @@ fn committed_schemas_are_fresh() {
     assert!(v["properties"]["findings"].is_object());
     assert_eq!(posture(&["schema", "nope"], None).status.code(), Some(2));
 }
+
+fn portfolio_doc(org: &str) -> String {
+    format!(
+        r#"{{"organization": "{org}", "as_of": "2026-11-01T00:00:00Z",
+  "domains": [{{"domain": "{org}.example", "assets": ["192.0.2.0/30"], "findings": [{}]}}],
+  "vendors": [
+    {{"id": "pay", "name": "Payroll Co", "in_use": true, "criticality": "critical",
+      "domains": [{{"domain": "pay.example", "assets": [], "findings": [{}]}}],
+      "questionnaire_risks": [{{"id": "q1", "title": "No MFA", "severity": "high", "status": "open"}}]}},
+    {{"id": "old", "name": "Old Vendor", "in_use": false, "domains": []}}
+  ]}}"#,
+        finding("spf_missing", &format!("{org}.example")),
+        finding("service_rdp", "pay.example")
+    )
+}
+
+#[test]
+fn csr_reports_the_contract_fields() {
+    let o = posture(
+        &["csr", "--input", "-", "--format", "json"],
+        Some(&portfolio_doc("acme")),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for f in [
+        "csr",
+        "fraction",
+        "grade",
+        "domains",
+        "vendors",
+        "priorities",
+        "vendors_with_risks",
+    ] {
+        assert!(v.get(f).is_some(), "missing {f}");
+    }
+    assert!(v["csr"].is_string());
+    let d = &v["domains"][0];
+    for f in ["domain", "score", "fraction", "base_weight", "weight"] {
+        assert!(d.get(f).is_some(), "domain lacks {f}");
+    }
+    assert_eq!(
+        d["base_weight"].as_str().unwrap().parse::<f64>().unwrap(),
+        2.0
+    );
+    let pay = &v["vendors"][0];
+    for f in [
+        "id",
+        "name",
+        "in_use",
+        "criticality",
+        "raw_score",
+        "score",
+        "fraction",
+        "base_weight",
+        "weight",
+    ] {
+        assert!(pay.get(f).is_some(), "vendor lacks {f}");
+    }
+    assert!(
+        pay["score"].as_str().unwrap() < pay["raw_score"].as_str().unwrap(),
+        "questionnaire lowers the score"
+    );
+    assert_eq!(
+        v["vendors"][1]["weight"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        0.0
+    );
+    assert_eq!(v["priorities"][0]["entity"], "pay");
+    assert_eq!(v["priorities"][0]["kind"], "vendor");
+    assert!(v["priorities"][0]["gain"].is_string());
+    assert_eq!(v["vendors_with_risks"], serde_json::json!(["pay"]));
+}
+
+#[test]
+fn csr_batches_and_bad_input() {
+    let input = format!(
+        "{}\n{}\n",
+        portfolio_doc("a").replace('\n', " "),
+        portfolio_doc("b").replace('\n', " ")
+    );
+    let o = posture(&["csr", "--input", "-", "--format", "json"], Some(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let bad = portfolio_doc("a").replace(
+        "\"service_rdp\", \"asset\": \"pay.example\"",
+        "\"service_rdp\", \"asset\": \"a.example\"",
+    );
+    let bad = bad.replace(
+        &finding("service_rdp", "pay.example"),
+        &finding("service_rdp", "a.example"),
+    );
+    let o = posture(&["csr", "--input", "-"], Some(&bad));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("vendors[0].domains[0].findings[0].asset"),
+        "{}",
+        stderr(&o)
+    );
+    let o = posture(
+        &["csr", "--input", "-"],
+        Some(&portfolio_doc("a").replace("\"in_use\": true,", "")),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("in_use"), "{}", stderr(&o));
+    let o = posture(
+        &["csr", "--input", "-", "--format", "table"],
+        Some(&portfolio_doc("acme")),
+    );
+    assert!(o.status.success());
+    for line in stdout(&o).lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line}");
+    }
+}

@@ -2,6 +2,8 @@
 //! layer's parameters.
 
 use posture_core::Error;
+use posture_csr::CsrConfig;
+use posture_csr::timeline::TimelineConfig;
 use posture_score::ScoreConfig;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,10 @@ use serde::{Deserialize, Serialize};
 pub struct ModelConfig {
     /// posture-v1 parameters (scoring-v1 sections 1 and 2).
     pub score: ScoreConfig,
+    /// csr-v1 parameters (section 4).
+    pub csr: CsrConfig,
+    /// Risk-timeline parameters (section 5).
+    pub timeline: TimelineConfig,
 }
 
 impl ModelConfig {
@@ -31,6 +37,8 @@ impl ModelConfig {
     pub fn from_json(text: &str) -> Result<Self, Error> {
         let c: ModelConfig = posture_core::from_json_str(text)?;
         c.score.validate().map_err(|e| e.within("score"))?;
+        c.csr.validate().map_err(|e| e.within("csr"))?;
+        c.timeline.validate().map_err(|e| e.within("timeline"))?;
         Ok(c)
     }
 }

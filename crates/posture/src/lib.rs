@@ -7,11 +7,12 @@
 //!   its validation into an [`Assessment`];
 //! - [`score`]: the [`ScoringModel`] trait, the default [`PostureV1`] model,
 //!   grades, breach likelihood, presentation [`Scale`]s, the [`plan`]ner and
-//!   parallel batch scoring.
+//!   parallel batch scoring;
+//! - [`csr`]: portfolio aggregation ([`CsrV1`] over a [`Portfolio`]), risk
+//!   timelines and the incremental [`PortfolioIndex`].
 //!
-//! Later layers (signal collection, classification, portfolio aggregation,
-//! the action-plan workflow) join this facade as they land; see
-//! `ARCHITECTURE.md` for the map.
+//! Later layers (signal collection, classification, the action-plan
+//! workflow) join this facade as they land; see `ARCHITECTURE.md` for the map.
 //!
 //! # The flow: score a findings document, then plan an improvement
 //!
@@ -44,12 +45,14 @@
 //! ```
 
 pub use posture_core as core;
+pub use posture_csr as csr;
 pub use posture_score as score;
 
 pub use posture_core::{
     Assessment, Asset, AssetKey, Catalog, CatalogRef, Error, Factor, FindingStatus,
     FindingsDocument, Footprint, Grade, HostName, IssueType, Severity, Timestamp,
 };
+pub use posture_csr::{Aggregation, CsrConfig, CsrResult, CsrV1, Portfolio, PortfolioIndex};
 pub use posture_score::{
     Plan, PlanStep, PostureV1, Scale, ScoreConfig, Scorecard, ScoringModel, Target, plan,
     score_batch,

@@ -21,5 +21,11 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
         ("improve-plan", schemars::schema_for!(posture_score::Plan)),
         ("target", schemars::schema_for!(posture_score::Target)),
         ("model-config", schemars::schema_for!(crate::ModelConfig)),
+        ("portfolio", schemars::schema_for!(posture_csr::Portfolio)),
+        ("csr-result", schemars::schema_for!(posture_csr::CsrResult)),
+        (
+            "observation",
+            schemars::schema_for!(posture_csr::timeline::Observation),
+        ),
     ]
 }

@@ -96,3 +96,49 @@ pub fn portfolio(orgs: usize, findings: usize, seed: u64) -> Vec<Assessment> {
 pub fn finding_count(p: &[Assessment]) -> u64 {
     p.iter().map(|a| a.findings().len() as u64).sum()
 }
+
+/// A portfolio index over `vendors` vendors and `portfolios` portfolios of
+/// 1–3 own domains and `per_portfolio` in-use vendors each; vendor `hot`
+/// (id `"hot"`) is added to the first `hot_customers` portfolios.
+///
+/// # Panics
+/// Never for in-range generated fractions; a panic is a generator bug.
+pub fn portfolio_index(
+    vendors: usize,
+    portfolios: usize,
+    per_portfolio: usize,
+    hot_customers: usize,
+    seed: u64,
+) -> posture_csr::PortfolioIndex {
+    use posture_csr::{Criticality, CsrConfig, PortfolioIndex};
+    use rust_decimal::Decimal;
+    let mut rng = Rng::new(seed);
+    #[allow(clippy::expect_used)]
+    let mut ix = PortfolioIndex::new(CsrConfig::default()).expect("default config is valid");
+    let ids: Vec<String> = (0..vendors).map(|v| format!("v{v}")).collect();
+    let frac = |rng: &mut Rng| Decimal::new(400_000 + rng.below(600_001) as i64, 6);
+    for id in &ids {
+        #[allow(clippy::expect_used)]
+        ix.set_vendor(id, frac(&mut rng))
+            .expect("fraction in range");
+    }
+    #[allow(clippy::expect_used)]
+    ix.set_vendor("hot", frac(&mut rng))
+        .expect("fraction in range");
+    for p in 0..portfolios {
+        let domains: Vec<Decimal> = (0..1 + rng.below(3)).map(|_| frac(&mut rng)).collect();
+        let mut members: Vec<(&str, Criticality)> = (0..per_portfolio)
+            .map(|_| {
+                let v = rng.below(vendors as u64) as usize;
+                (ids[v].as_str(), Criticality::ALL[rng.below(4) as usize])
+            })
+            .collect();
+        if p < hot_customers {
+            members.push(("hot", Criticality::Critical));
+        }
+        #[allow(clippy::expect_used)]
+        ix.add_portfolio(&format!("p{p}"), &domains, &members)
+            .expect("vendors exist");
+    }
+    ix
+}

@@ -132,3 +132,50 @@ fn worked_plans_hold() {
         );
     }
 }
+
+#[test]
+fn worked_portfolios_hold() {
+    use posture_csr::{Aggregation, CsrConfig, CsrV1, Portfolio};
+    let (md, catalog) = setup();
+    let examples = blocks(&md, "json worked-portfolio");
+    assert!(!examples.is_empty());
+    let csr = CsrV1::new(
+        PostureV1::default(),
+        &posture_score::ScoreConfig::default(),
+        CsrConfig::default(),
+    )
+    .unwrap();
+    for text in examples {
+        let ex: Value = serde_json::from_str(text).unwrap();
+        let name = ex["name"].as_str().unwrap();
+        let p: Portfolio = serde_json::from_value(ex["portfolio"].clone()).unwrap();
+        let r = csr.aggregate(&p.validate(&catalog).unwrap());
+        let exp = &ex["expected"];
+        let f: Decimal = exp["fraction"].as_str().unwrap().parse().unwrap();
+        assert!(
+            (r.fraction.unwrap() - f).abs() < Decimal::new(1, 6),
+            "{name}: {:?} vs {f}",
+            r.fraction
+        );
+        assert_eq!(
+            r.csr.unwrap().to_string(),
+            exp["csr"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(r.grade.as_str(), exp["grade"].as_str().unwrap(), "{name}");
+        let got: Vec<(String, String)> = r
+            .priorities
+            .iter()
+            .map(|p| {
+                let mut g = p.gain.round_dp(2);
+                g.rescale(2);
+                (p.entity.clone(), g.to_string())
+            })
+            .collect();
+        let want: Vec<(String, String)> =
+            serde_json::from_value(exp["priorities"].clone()).unwrap();
+        assert_eq!(got, want, "{name}");
+        let vr: Vec<String> = serde_json::from_value(exp["vendors_with_risks"].clone()).unwrap();
+        assert_eq!(r.vendors_with_risks, vr, "{name}");
+    }
+}

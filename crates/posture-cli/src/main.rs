@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod demo;
 mod error;
 mod io;
+mod scan_cmd;
 mod schema;
 mod score_cmd;
 mod table;
@@ -31,6 +32,14 @@ enum Command {
     Improve(ImproveArgs),
     /// Aggregate portfolios (own domains and vendors) into a CSR score.
     Csr(CsrArgs),
+    /// Scan domains, host names, IPs and CIDR blocks: signals, findings and
+    /// the scorecard.
+    Scan(ScanArgs),
+    /// SPF tools.
+    Spf {
+        #[command(subcommand)]
+        command: SpfCommand,
+    },
     /// List the issue catalog.
     Catalog(CatalogArgs),
     /// Print the JSON Schema of a wire type, or write them all.
@@ -93,6 +102,77 @@ struct ImproveArgs {
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Targets: domains, host names, IP addresses, CIDR blocks (one
+    /// organisation's footprint).
+    #[arg(required = true, value_name = "TARGET")]
+    targets: Vec<String>,
+    /// Resolver to query (default: the system resolver).
+    #[arg(long, value_name = "IP:PORT")]
+    nameserver: Option<std::net::SocketAddr>,
+    /// TCP ports to probe on listed addresses: PORT (built-in table) or
+    /// PORT=ISSUE, comma separated.
+    #[arg(long, value_name = "LIST")]
+    ports: Option<String>,
+    /// DKIM selectors to probe, comma separated.
+    #[arg(long, value_name = "LIST")]
+    dkim_selectors: Option<String>,
+    /// DNSBL zones to consult for listed addresses, comma separated.
+    #[arg(long, value_name = "ZONES")]
+    dnsbl: Option<String>,
+    /// Queries and probes in flight at once.
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// Per-query timeout in milliseconds.
+    #[arg(long, value_name = "MS")]
+    timeout: Option<u64>,
+    /// Overall deadline in milliseconds.
+    #[arg(long, value_name = "MS")]
+    deadline: Option<u64>,
+    /// Queries or probes per second.
+    #[arg(long, value_name = "N")]
+    rate: Option<u32>,
+    /// Largest number of addresses a CIDR target may expand to.
+    #[arg(long, value_name = "N")]
+    max_addresses: Option<u64>,
+    /// Organisation name for the findings document (default: the first
+    /// target).
+    #[arg(long, value_name = "NAME")]
+    organization: Option<String>,
+    /// Write the findings document that `posture score` reads.
+    #[arg(long, value_name = "FILE")]
+    findings_out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SpfCommand {
+    /// Evaluate SPF (RFC 7208 check_host) for a client IP and sender.
+    Check {
+        /// The connecting client's IP address.
+        #[arg(long)]
+        ip: std::net::IpAddr,
+        /// MAIL FROM address (or a bare domain).
+        #[arg(long, value_name = "ADDR")]
+        sender: String,
+        /// HELO/EHLO name.
+        #[arg(long, value_name = "NAME")]
+        helo: Option<String>,
+        /// Resolver to query (default: the system resolver).
+        #[arg(long, value_name = "IP:PORT")]
+        nameserver: Option<std::net::SocketAddr>,
+        /// Per-query timeout in milliseconds.
+        #[arg(long, value_name = "MS")]
+        timeout: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +257,40 @@ fn run(cli: Cli) -> Result<String, CliError> {
             a.model.catalog.as_deref(),
             a.model.model_config.as_deref(),
             resolve(a.format),
+        ),
+        Command::Scan(a) => {
+            let o = scan_cmd::ScanOptions {
+                targets: a.targets,
+                nameserver: a.nameserver,
+                ports: a.ports,
+                dkim_selectors: a.dkim_selectors,
+                dnsbl: a.dnsbl,
+                concurrency: a.concurrency,
+                timeout_ms: a.timeout,
+                deadline_ms: a.deadline,
+                rate: a.rate,
+                max_addresses: a.max_addresses,
+                organization: a.organization,
+            };
+            scan_cmd::scan(&o, a.findings_out.as_deref(), resolve(a.format))
+        }
+        Command::Spf {
+            command:
+                SpfCommand::Check {
+                    ip,
+                    sender,
+                    helo,
+                    nameserver,
+                    timeout,
+                    format,
+                },
+        } => scan_cmd::spf_check(
+            ip,
+            &sender,
+            helo.as_deref(),
+            nameserver,
+            timeout,
+            resolve(format),
         ),
         Command::Catalog(a) => score_cmd::catalog(a.catalog.as_deref(), resolve(a.format)),
         Command::Schema(a) => {

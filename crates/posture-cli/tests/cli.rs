@@ -557,3 +557,226 @@ fn csr_batches_and_bad_input() {
         assert!(line.chars().count() <= 80, "too wide: {line}");
     }
 }
+
+/// Starts a sandbox DNS server on its own runtime thread for CLI tests.
+fn sandbox(world: posture_sandbox::World) -> (std::net::SocketAddr, std::sync::mpsc::Sender<()>) {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let s = posture_sandbox::DnsSandbox::start(world).await.unwrap();
+            addr_tx.send(s.addr()).unwrap();
+            tokio::task::spawn_blocking(move || {
+                let _ = stop_rx.recv();
+            })
+            .await
+            .unwrap();
+            drop(s);
+        });
+    });
+    (addr_rx.recv().unwrap(), stop_tx)
+}
+
+fn scan_world() -> posture_sandbox::World {
+    use posture_sandbox::RecordValue;
+    let mut w = posture_sandbox::World::new();
+    w.txt("acme.example", "v=spf1 ip4:192.0.2.0/24 ~all")
+        .add(
+            "acme.example",
+            RecordValue::Mx(10, "mail.acme.example".into()),
+        )
+        .add(
+            "mail.acme.example",
+            RecordValue::A("192.0.2.25".parse().unwrap()),
+        )
+        .add(
+            "www.acme.example",
+            RecordValue::Cname("gone.cloud.example".into()),
+        )
+        .fault("_mta-sts.acme.example", posture_sandbox::Fault::ServFail);
+    w
+}
+
+#[test]
+fn scan_writes_findings_that_score_reads() {
+    let (ns, _stop) = sandbox(scan_world());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("findings.json");
+    let o = posture(
+        &[
+            "scan",
+            "acme.example",
+            "--nameserver",
+            &ns.to_string(),
+            "--timeout",
+            "1000",
+            "--format",
+            "json",
+            "--findings-out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings: Vec<&str> = v["findings"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["issue"].as_str().unwrap())
+        .collect();
+    for want in [
+        "spf_softfail_all",
+        "dmarc_missing",
+        "dangling_cname",
+        "caa_missing",
+    ] {
+        assert!(findings.contains(&want), "{want} missing from {findings:?}");
+    }
+    // The SERVFAIL is inconclusive, listed, and not a finding.
+    assert!(!findings.contains(&"mta_sts_missing"));
+    let inc = v["inconclusive"].as_array().unwrap();
+    assert!(
+        inc.iter()
+            .any(|i| i["check"] == "mta_sts_missing" && i["reasons"][0] == "servfail"),
+        "{inc:?}"
+    );
+    assert!(
+        v["findings"]["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "www.acme.example")
+    );
+    let signal = &v["signals"][0];
+    for f in ["asset", "check", "outcome", "detail", "at", "source"] {
+        assert!(signal.get(f).is_some(), "signal lacks {f}");
+    }
+    let o = posture(
+        &[
+            "score",
+            "--input",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(card["score"], v["scorecard"]["score"]);
+}
+
+#[test]
+fn a_clean_scan_scores_100() {
+    use posture_sandbox::RecordValue;
+    let mut w = posture_sandbox::World::new();
+    w.txt("clean.example", "v=spf1 -all")
+        .txt(
+            "_dmarc.clean.example",
+            "v=DMARC1; p=reject; rua=mailto:d@clean.example",
+        )
+        .add("clean.example", RecordValue::Mx(0, ".".into()))
+        .add(
+            "clean.example",
+            RecordValue::CaaIssue("letsencrypt.org".into()),
+        )
+        .add("clean.example", RecordValue::Ds(vec![1, 2, 3]))
+        .txt("_mta-sts.clean.example", "v=STSv1; id=1")
+        .txt(
+            "_smtp._tls.clean.example",
+            "v=TLSRPTv1; rua=mailto:t@clean.example",
+        );
+    let (ns, _stop) = sandbox(w);
+    let o = posture(
+        &[
+            "scan",
+            "clean.example",
+            "--nameserver",
+            &ns.to_string(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["scorecard"]["score"],
+        "100.00",
+        "{}",
+        serde_json::to_string_pretty(&v["findings"]).unwrap()
+    );
+}
+
+#[test]
+fn spf_check_reports_the_rfc_result() {
+    let mut w = posture_sandbox::World::new();
+    w.txt(
+        "mail.example",
+        "v=spf1 ip4:192.0.2.0/24 include:other.example -all",
+    )
+    .txt("other.example", "v=spf1 ip4:198.51.100.7 -all");
+    let (ns, _stop) = sandbox(w);
+    let run = |ip: &str| {
+        let o = posture(
+            &[
+                "spf",
+                "check",
+                "--ip",
+                ip,
+                "--sender",
+                "alice@mail.example",
+                "--nameserver",
+                &ns.to_string(),
+                "--format",
+                "json",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str::<Value>(&stdout(&o)).unwrap()
+    };
+    let v = run("192.0.2.10");
+    assert_eq!(v["result"], "pass");
+    let v = run("198.51.100.7");
+    assert_eq!(v["result"], "pass");
+    assert_eq!(v["lookups"], 1);
+    let v = run("203.0.113.1");
+    assert_eq!(v["result"], "fail");
+    assert!(v["explanation"].is_string());
+}
+
+#[test]
+fn scan_usage_errors() {
+    let o = posture(
+        &[
+            "scan",
+            "10.0.0.0/8",
+            "--max-addresses",
+            "1024",
+            "--nameserver",
+            "127.0.0.1:9",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1024"), "{}", stderr(&o));
+    let o = posture(
+        &[
+            "scan",
+            "a.example",
+            "--ports",
+            "12345",
+            "--nameserver",
+            "127.0.0.1:9",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

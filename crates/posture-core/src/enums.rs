@@ -168,6 +168,24 @@ closed_enum! {
     }
 }
 
+closed_enum! {
+    /// What one observation of a check saw (scoring-v1 section 5).
+    ///
+    /// ```
+    /// use posture_core::Outcome;
+    /// assert_eq!("inconclusive".parse::<Outcome>().unwrap(), Outcome::Inconclusive);
+    /// ```
+    Outcome, "outcome" {
+        /// The risk was observed.
+        Detected = "detected",
+        /// The check ran and did not observe it.
+        Clean = "clean",
+        /// The check could not run (timeout, SERVFAIL, refused…): never a
+        /// finding, never a fix.
+        Inconclusive = "inconclusive",
+    }
+}
+
 impl FindingStatus {
     /// Whether findings with this status count towards the score.
     pub const fn counts(self) -> bool {

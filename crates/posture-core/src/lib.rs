@@ -43,7 +43,7 @@ pub use catalog::{
     NamedCatalogFile,
 };
 pub use document::{Assessment, Breach, Finding, FindingsDocument, ValidFinding, from_json_str};
-pub use enums::{Factor, FindingStatus, Grade, Severity, UnknownVariant};
+pub use enums::{Factor, FindingStatus, Grade, Outcome, Severity, UnknownVariant};
 pub use error::Error;
 pub use time::{DateOrTime, Timestamp, TimestampError};
 

@@ -13,17 +13,7 @@ use posture_core::{Error, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// What one observation saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The risk was observed.
-    Detected,
-    /// The check ran and did not observe it.
-    Clean,
-    /// The check could not run (timeout, SERVFAIL, refused…).
-    Inconclusive,
-}
+pub use posture_core::Outcome;
 
 /// How much an observation is trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]

@@ -8,11 +8,14 @@
 //! - [`score`]: the [`ScoringModel`] trait, the default [`PostureV1`] model,
 //!   grades, breach likelihood, presentation [`Scale`]s, the [`plan`]ner and
 //!   parallel batch scoring;
+//! - [`signals`]: DNS and network collection (SPF, DMARC, DKIM, MX, NS, CAA,
+//!   DNSSEC, MTA-STS, TLS-RPT, dangling CNAMEs, TCP services, DNSBL);
+//! - [`classify`]: signals to a findings document;
 //! - [`csr`]: portfolio aggregation ([`CsrV1`] over a [`Portfolio`]), risk
 //!   timelines and the incremental [`PortfolioIndex`].
 //!
-//! Later layers (signal collection, classification, the action-plan
-//! workflow) join this facade as they land; see `ARCHITECTURE.md` for the map.
+//! The action-plan workflow joins this facade when it lands; see
+//! `ARCHITECTURE.md` for the map.
 //!
 //! # The flow: score a findings document, then plan an improvement
 //!
@@ -44,9 +47,11 @@
 //! # Ok::<(), posture::Error>(())
 //! ```
 
+pub use posture_classify as classify;
 pub use posture_core as core;
 pub use posture_csr as csr;
 pub use posture_score as score;
+pub use posture_signals as signals;
 
 pub use posture_core::{
     Assessment, Asset, AssetKey, Catalog, CatalogRef, Error, Factor, FindingStatus,

@@ -27,5 +27,6 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
             "observation",
             schemars::schema_for!(posture_csr::timeline::Observation),
         ),
+        ("signal", schemars::schema_for!(posture_signals::Signal)),
     ]
 }

@@ -207,8 +207,16 @@ fn kind_of(t: RecordType) -> Option<RecordKind> {
     })
 }
 
+/// A DNS name from text; labels may hold any octets (RFC 2181 section 11).
 fn name(s: &str) -> Option<Name> {
-    Name::from_ascii(format!("{s}.")).ok()
+    let s = s.strip_suffix('.').unwrap_or(s);
+    if s.is_empty() {
+        return Some(Name::root());
+    }
+    if s.split('.').any(str::is_empty) {
+        return None;
+    }
+    Name::from_labels(s.split('.').map(str::as_bytes)).ok()
 }
 
 fn rdata(v: &RecordValue) -> Option<RData> {
@@ -271,7 +279,7 @@ fn answer(bytes: &[u8], world: &RwLock<World>, tcp: bool) -> Reply {
         resp.metadata.response_code = ResponseCode::FormErr;
         return encode(&resp);
     };
-    let qname = normalise(&q.name().to_ascii());
+    let qname = normalise(&wire_text(q.name()));
     let w = match world.read() {
         Ok(w) => w,
         Err(poisoned) => poisoned.into_inner(),
@@ -348,4 +356,13 @@ fn encode(m: &Message) -> Reply {
         Ok(b) => Reply::Message(b),
         Err(_) => Reply::Silence,
     }
+}
+
+/// A name as text with its labels' raw octets (lossy for non-UTF-8), the
+/// form the world is keyed by.
+fn wire_text(n: &Name) -> String {
+    n.iter()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(".")
 }

@@ -108,7 +108,8 @@ pub fn normalise(name: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct World {
     records: BTreeMap<String, Vec<RecordValue>>,
-    faults: HashMap<String, Fault>,
+    /// Fault and whether it covers names below too.
+    faults: HashMap<String, (Fault, bool)>,
 }
 
 impl World {
@@ -150,7 +151,13 @@ impl World {
 
     /// Injects a fault for a name and every name below it.
     pub fn fault(&mut self, name: &str, fault: Fault) -> &mut Self {
-        self.faults.insert(normalise(name), fault);
+        self.faults.insert(normalise(name), (fault, true));
+        self
+    }
+
+    /// Injects a fault for exactly one name.
+    pub fn fault_exact(&mut self, name: &str, fault: Fault) -> &mut Self {
+        self.faults.insert(normalise(name), (fault, false));
         self
     }
 
@@ -167,13 +174,18 @@ impl World {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The fault for a name: its own or its closest ancestor's.
+    /// The fault for a name: its own, or its closest ancestor's subtree
+    /// fault.
     pub fn fault_for(&self, name: &str) -> Option<Fault> {
         let mut n = normalise(name);
+        let mut own = true;
         loop {
-            if let Some(f) = self.faults.get(&n) {
-                return Some(*f);
+            if let Some((f, subtree)) = self.faults.get(&n) {
+                if own || *subtree {
+                    return Some(*f);
+                }
             }
+            own = false;
             match n.split_once('.') {
                 Some((_, rest)) => n = rest.to_owned(),
                 None => return None,

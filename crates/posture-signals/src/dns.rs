@@ -201,14 +201,13 @@ impl Dns {
             return Lookup::Failed(DnsFailure::Deadline.as_str().to_owned());
         };
         self.queries.fetch_add(1, Ordering::Relaxed);
-        let fqdn = if name.ends_with('.') {
-            name.to_owned()
-        } else {
-            format!("{name}.")
+        // A name DNS cannot represent (an empty label, a label over 63
+        // octets, more than 255 octets) cannot exist: NXDOMAIN, not an
+        // error. Labels may hold any other octets (RFC 2181 section 11).
+        let Some(fqdn) = dns_name(name) else {
+            return Lookup::NxDomain;
         };
-        let res =
-            tokio::time::timeout_at(self.deadline, self.resolver.lookup(fqdn.as_str(), rtype))
-                .await;
+        let res = tokio::time::timeout_at(self.deadline, self.resolver.lookup(fqdn, rtype)).await;
         match res {
             Err(_) => Lookup::Failed(DnsFailure::Deadline.as_str().to_owned()),
             Ok(Ok(l)) => {
@@ -287,10 +286,7 @@ impl Dns {
         self.query(name, RecordType::MX)
             .await
             .map_records(|r| match r {
-                RData::MX(m) => Some((
-                    m.preference,
-                    m.exchange.to_ascii().trim_end_matches('.').to_owned(),
-                )),
+                RData::MX(m) => Some((m.preference, name_text(&m.exchange))),
                 _ => None,
             })
     }
@@ -300,7 +296,7 @@ impl Dns {
         self.query(name, RecordType::NS)
             .await
             .map_records(|r| match r {
-                RData::NS(n) => Some(n.0.to_ascii().trim_end_matches('.').to_owned()),
+                RData::NS(n) => Some(name_text(&n.0)),
                 _ => None,
             })
     }
@@ -310,7 +306,7 @@ impl Dns {
         self.query(name, RecordType::CNAME)
             .await
             .map_records(|r| match r {
-                RData::CNAME(n) => Some(n.0.to_ascii().trim_end_matches('.').to_owned()),
+                RData::CNAME(n) => Some(name_text(&n.0)),
                 _ => None,
             })
     }
@@ -321,10 +317,30 @@ impl Dns {
         self.query(&name, RecordType::PTR)
             .await
             .map_records(|r| match r {
-                RData::PTR(n) => Some(n.0.to_ascii().trim_end_matches('.').to_owned()),
+                RData::PTR(n) => Some(name_text(&n.0)),
                 _ => None,
             })
     }
+}
+
+/// A fully qualified DNS name from text, any octets allowed in labels;
+/// `None` when DNS cannot represent it.
+pub fn dns_name(name: &str) -> Option<hickory_proto::rr::Name> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() || trimmed.split('.').any(str::is_empty) {
+        return None;
+    }
+    hickory_proto::rr::Name::from_labels(trimmed.split('.').map(str::as_bytes)).ok()
+}
+
+/// A name from an answer as text: its labels' octets joined by dots, no
+/// trailing dot (the inverse of [`dns_name`], so the name can be asked
+/// about again exactly).
+pub fn name_text(n: &hickory_proto::rr::Name) -> String {
+    n.iter()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// `in-addr.arpa` / `ip6.arpa` name of an address.

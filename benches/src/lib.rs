@@ -142,3 +142,126 @@ pub fn portfolio_index(
     }
     ix
 }
+
+/// A sandbox world of `n` domains `d{i}.bench.example`, each with the
+/// records a scan reads (SPF with an include, DMARC, MX, NS, CAA, DKIM…),
+/// half of them well kept and half neglected.
+pub fn scan_world(n: usize) -> posture_sandbox::World {
+    use posture_sandbox::RecordValue;
+    let mut w = posture_sandbox::World::new();
+    w.txt("_spf.provider.example", "v=spf1 ip4:198.51.100.0/24 -all");
+    for i in 0..n {
+        let d = format!("d{i}.bench.example");
+        if i % 2 == 0 {
+            w.txt(
+                &d,
+                "v=spf1 ip4:192.0.2.0/24 include:_spf.provider.example -all",
+            )
+            .txt(
+                &format!("_dmarc.{d}"),
+                &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{d}"),
+            )
+            .add(&d, RecordValue::CaaIssue("letsencrypt.org".into()))
+            .txt(&format!("_mta-sts.{d}"), "v=STSv1; id=1")
+            .txt(
+                &format!("_smtp._tls.{d}"),
+                &format!("v=TLSRPTv1; rua=mailto:tls@{d}"),
+            );
+        } else {
+            w.txt(&d, "v=spf1 a mx ~all")
+                .txt(&format!("_dmarc.{d}"), "v=DMARC1; p=none");
+        }
+        w.add(&d, RecordValue::Mx(10, format!("mail.{d}")))
+            .add(
+                &format!("mail.{d}"),
+                RecordValue::A(std::net::Ipv4Addr::new(192, 0, 2, (i % 250) as u8 + 1)),
+            )
+            .add(&d, RecordValue::A(std::net::Ipv4Addr::new(192, 0, 2, 10)))
+            .add(&d, RecordValue::Ns(format!("ns1.{d}")))
+            .add(&d, RecordValue::Ns("ns2.provider.example".into()))
+            .add(
+                &format!("ns1.{d}"),
+                RecordValue::A(std::net::Ipv4Addr::new(192, 0, 2, 53)),
+            );
+    }
+    w.add(
+        "ns2.provider.example",
+        RecordValue::A(std::net::Ipv4Addr::new(198, 51, 100, 53)),
+    );
+    w
+}
+
+/// Measures a DNS server's capacity: `sockets` UDP sockets keep `in_flight`
+/// TXT queries outstanding each until `total` queries were sent and
+/// answered or given up (a datagram unanswered for 20 ms counts as lost);
+/// returns answered queries per second.
+///
+/// # Panics
+/// If the loopback sockets cannot be bound (a broken test machine).
+pub async fn server_capacity(
+    server: std::net::SocketAddr,
+    names: &[String],
+    sockets: usize,
+    in_flight: usize,
+    total: usize,
+) -> f64 {
+    use hickory_proto::op::{Message, Query};
+    use hickory_proto::rr::{Name, RecordType};
+    let per_socket = total / sockets.max(1);
+    let start = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for s in 0..sockets {
+        let names: Vec<Vec<u8>> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let mut m = Message::query();
+                m.metadata.id = (i % 65_000) as u16;
+                m.add_query(Query::query(
+                    Name::from_ascii(format!("{n}.")).ok()?,
+                    RecordType::TXT,
+                ));
+                m.to_vec().ok()
+            })
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            #[allow(clippy::expect_used)]
+            let sock = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                .await
+                .expect("bind loopback");
+            #[allow(clippy::expect_used)]
+            sock.connect(server).await.expect("connect loopback");
+            let mut buf = vec![0u8; 4096];
+            let (mut sent, mut got, mut answered) = (0usize, 0usize, 0usize);
+            while sent < in_flight.min(per_socket) {
+                let _ = sock.send(&names[(s + sent) % names.len()]).await;
+                sent += 1;
+            }
+            while got < per_socket {
+                match tokio::time::timeout(
+                    std::time::Duration::from_millis(20),
+                    sock.recv(&mut buf),
+                )
+                .await
+                {
+                    Ok(Ok(_)) => {
+                        got += 1;
+                        answered += 1;
+                    }
+                    // A lost datagram: count it and send another.
+                    _ => got += 1,
+                }
+                if sent < per_socket {
+                    let _ = sock.send(&names[(s + sent) % names.len()]).await;
+                    sent += 1;
+                }
+            }
+            answered
+        }));
+    }
+    let mut answered = 0usize;
+    for t in tasks {
+        answered += t.await.unwrap_or(0);
+    }
+    answered as f64 / start.elapsed().as_secs_f64()
+}

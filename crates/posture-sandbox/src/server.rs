@@ -345,7 +345,14 @@ fn answer(bytes: &[u8], world: &RwLock<World>, tcp: bool) -> Reply {
         }
     }
     drop(w);
-    match (encode(&resp), delay) {
+    // Over UDP an answer larger than the client accepts (512 octets, or its
+    // EDNS payload size) is truncated, so that the client retries over TCP.
+    let limit = usize::from(query.max_payload());
+    let reply = match encode(&resp) {
+        Reply::Message(b) if !tcp && b.len() > limit => encode(&resp.truncate()),
+        other => other,
+    };
+    match (reply, delay) {
         (Reply::Message(b), Some(d)) => Reply::Late(d, b),
         (r, _) => r,
     }

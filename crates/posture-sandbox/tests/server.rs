@@ -164,6 +164,32 @@ async fn injects_faults() {
 }
 
 #[tokio::test]
+async fn large_answers_are_truncated_over_udp_and_whole_over_tcp() {
+    let mut w = World::new();
+    for i in 0..100u8 {
+        w.add(
+            "big.example",
+            RecordValue::A(std::net::Ipv4Addr::new(192, 0, 2, i)),
+        );
+    }
+    let s = DnsSandbox::start(w).await.unwrap();
+    let m = ask(s.addr(), "big.example.", RecordType::A).await;
+    assert!(m.metadata.truncation);
+    assert!(m.answers.is_empty());
+    let mut tcp = TcpStream::connect(s.addr()).await.unwrap();
+    let q = query_bytes("big.example.", RecordType::A);
+    tcp.write_all(&(q.len() as u16).to_be_bytes())
+        .await
+        .unwrap();
+    tcp.write_all(&q).await.unwrap();
+    let mut len = [0u8; 2];
+    tcp.read_exact(&mut len).await.unwrap();
+    let mut body = vec![0u8; u16::from_be_bytes(len) as usize];
+    tcp.read_exact(&mut body).await.unwrap();
+    assert_eq!(Message::from_vec(&body).unwrap().answers.len(), 100);
+}
+
+#[tokio::test]
 async fn tcp_answers_and_live_updates() {
     let s = DnsSandbox::start_on("127.0.0.2".parse().unwrap(), world())
         .await

@@ -123,7 +123,9 @@ impl Dns {
     pub fn new(policy: &ScanPolicy) -> Result<Self, DnsSetupError> {
         let mut opts = ResolverOpts::default();
         opts.timeout = policy.timeout;
-        opts.attempts = 1;
+        // One retry: a single lost datagram must not make a check
+        // inconclusive (the deadline still bounds the total).
+        opts.attempts = 2;
         opts.cache_size = 0;
         let builder = match policy.nameserver {
             Some(addr) => {

@@ -131,7 +131,7 @@ impl Error {
     /// Prefixes the JSON path of this error (used when a document is nested
     /// inside a larger one, e.g. a domain inside a portfolio).
     pub fn within(self, prefix: &str) -> Error {
-        let join = |p: String| {
+        self.map_path(|p| {
             if p == "." || p.is_empty() {
                 prefix.to_owned()
             } else if p.starts_with('[') {
@@ -139,10 +139,14 @@ impl Error {
             } else {
                 format!("{prefix}.{p}")
             }
-        };
+        })
+    }
+
+    /// Rewrites the JSON path of this error, if it has one.
+    pub fn map_path(self, f: impl FnOnce(String) -> String) -> Error {
         match self {
             Error::Field { path, message } => Error::Field {
-                path: join(path),
+                path: f(path),
                 message,
             },
             Error::UnknownIssue {
@@ -150,7 +154,7 @@ impl Error {
                 issue,
                 catalog,
             } => Error::UnknownIssue {
-                path: join(path),
+                path: f(path),
                 issue,
                 catalog,
             },
@@ -159,26 +163,26 @@ impl Error {
                 value,
                 source,
             } => Error::InvalidAsset {
-                path: join(path),
+                path: f(path),
                 value,
                 source,
             },
             Error::AssetOutsideFootprint { path, asset } => Error::AssetOutsideFootprint {
-                path: join(path),
+                path: f(path),
                 asset,
             },
-            Error::EmptyFootprint { path } => Error::EmptyFootprint { path: join(path) },
+            Error::EmptyFootprint { path } => Error::EmptyFootprint { path: f(path) },
             Error::TimeOrder {
                 path,
                 first_seen,
                 last_seen,
             } => Error::TimeOrder {
-                path: join(path),
+                path: f(path),
                 first_seen,
                 last_seen,
             },
             Error::OutOfRange { path, message } => Error::OutOfRange {
-                path: join(path),
+                path: f(path),
                 message,
             },
             other => other,

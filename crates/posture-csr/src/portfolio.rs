@@ -339,49 +339,11 @@ impl Portfolio {
     }
 }
 
-/// Replaces a path prefix in an error message's path (own domains are
-/// validated as a one-element list).
+/// Replaces a path prefix in an error's path (own domains are validated
+/// as a one-element list).
 fn rebase(e: Error, from: &str, to: &str) -> Error {
-    let fix = |p: String| match p.strip_prefix(from) {
+    e.map_path(|p| match p.strip_prefix(from) {
         Some(rest) => format!("{to}{rest}"),
         None => p,
-    };
-    match e {
-        Error::Field { path, message } => Error::Field {
-            path: fix(path),
-            message,
-        },
-        Error::UnknownIssue {
-            path,
-            issue,
-            catalog,
-        } => Error::UnknownIssue {
-            path: fix(path),
-            issue,
-            catalog,
-        },
-        Error::InvalidAsset {
-            path,
-            value,
-            source,
-        } => Error::InvalidAsset {
-            path: fix(path),
-            value,
-            source,
-        },
-        Error::AssetOutsideFootprint { path, asset } => Error::AssetOutsideFootprint {
-            path: fix(path),
-            asset,
-        },
-        Error::TimeOrder {
-            path,
-            first_seen,
-            last_seen,
-        } => Error::TimeOrder {
-            path: fix(path),
-            first_seen,
-            last_seen,
-        },
-        other => other,
-    }
+    })
 }

@@ -28,6 +28,21 @@ async fn udp(server: SocketAddr, name: &str, t: RecordType, wait: Duration) -> O
     }
 }
 
+/// One query over TCP; `None` when the server closes the connection.
+async fn tcp_ask(server: SocketAddr, name: &str, t: RecordType) -> Option<Message> {
+    let mut tcp = TcpStream::connect(server).await.unwrap();
+    let q = query_bytes(name, t);
+    tcp.write_all(&(q.len() as u16).to_be_bytes())
+        .await
+        .unwrap();
+    tcp.write_all(&q).await.unwrap();
+    let mut len = [0u8; 2];
+    tcp.read_exact(&mut len).await.ok()?;
+    let mut body = vec![0u8; u16::from_be_bytes(len) as usize];
+    tcp.read_exact(&mut body).await.ok()?;
+    Some(Message::from_vec(&body).unwrap())
+}
+
 async fn ask(server: SocketAddr, name: &str, t: RecordType) -> Message {
     udp(server, name, t, Duration::from_secs(5))
         .await
@@ -176,17 +191,14 @@ async fn large_answers_are_truncated_over_udp_and_whole_over_tcp() {
     let m = ask(s.addr(), "big.example.", RecordType::A).await;
     assert!(m.metadata.truncation);
     assert!(m.answers.is_empty());
-    let mut tcp = TcpStream::connect(s.addr()).await.unwrap();
-    let q = query_bytes("big.example.", RecordType::A);
-    tcp.write_all(&(q.len() as u16).to_be_bytes())
-        .await
-        .unwrap();
-    tcp.write_all(&q).await.unwrap();
-    let mut len = [0u8; 2];
-    tcp.read_exact(&mut len).await.unwrap();
-    let mut body = vec![0u8; u16::from_be_bytes(len) as usize];
-    tcp.read_exact(&mut body).await.unwrap();
-    assert_eq!(Message::from_vec(&body).unwrap().answers.len(), 100);
+    assert_eq!(
+        tcp_ask(s.addr(), "big.example.", RecordType::A)
+            .await
+            .unwrap()
+            .answers
+            .len(),
+        100
+    );
 }
 
 #[tokio::test]
@@ -195,17 +207,14 @@ async fn tcp_answers_and_live_updates() {
         .await
         .unwrap();
     assert_eq!(s.addr().ip().to_string(), "127.0.0.2");
-    let mut tcp = TcpStream::connect(s.addr()).await.unwrap();
-    let q = query_bytes("example.com.", RecordType::MX);
-    tcp.write_all(&(q.len() as u16).to_be_bytes())
-        .await
-        .unwrap();
-    tcp.write_all(&q).await.unwrap();
-    let mut len = [0u8; 2];
-    tcp.read_exact(&mut len).await.unwrap();
-    let mut body = vec![0u8; u16::from_be_bytes(len) as usize];
-    tcp.read_exact(&mut body).await.unwrap();
-    assert_eq!(Message::from_vec(&body).unwrap().answers.len(), 1);
+    assert_eq!(
+        tcp_ask(s.addr(), "example.com.", RecordType::MX)
+            .await
+            .unwrap()
+            .answers
+            .len(),
+        1
+    );
     s.update(|w| {
         w.remove("example.com", posture_sandbox::RecordKind::Txt);
         w.txt("example.com", "v=spf1 -all");

@@ -1,0 +1,798 @@
+//! The pure core: `decide(state, command, actor, now) -> events + effects`
+//! and `apply(state, event)`. No I/O, no clock: the caller passes `now`.
+
+use crate::model::{
+    Command, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus, PlanStatus,
+    PlanTarget,
+};
+use posture_core::{Factor, Grade, Outcome, Timestamp};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Why a command was refused. `code` is stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct WorkflowError {
+    /// `not_found`, `forbidden`, `invalid`, `conflict`, `invalid_state`.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl WorkflowError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        WorkflowError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+    /// Also for everything the actor may not see: existence is not leaked.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Self::new("not_found", format!("no {what} `{id}`"))
+    }
+    /// Visible, but not the actor's to do.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new("forbidden", message)
+    }
+    /// Malformed or inconsistent.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new("invalid", message)
+    }
+    /// Other content under an existing id.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new("conflict", message)
+    }
+    /// A transition the current state does not allow.
+    pub fn invalid_state(message: impl Into<String>) -> Self {
+        Self::new("invalid_state", message)
+    }
+}
+
+/// An organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Org {
+    /// Name.
+    pub name: String,
+    /// Domains.
+    pub domains: Vec<String>,
+    /// Latest recorded score and grade.
+    pub score: Option<(Decimal, Grade)>,
+    /// Latest recorded factor scores.
+    pub factors: BTreeMap<Factor, Decimal>,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Organisation.
+    pub org: String,
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Latest login.
+    pub last_login: Option<Timestamp>,
+}
+
+/// A plan item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Id.
+    pub item: String,
+    /// Issue type.
+    pub issue: Option<String>,
+    /// Asset.
+    pub asset: Option<String>,
+    /// Questionnaire risk.
+    pub questionnaire_risk: Option<String>,
+    /// Status.
+    pub status: ItemStatus,
+    /// How often it reopened.
+    pub reopened: u32,
+    /// Latest information provided.
+    pub info: Option<String>,
+}
+
+/// A message on a plan's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Author user id.
+    pub from: String,
+    /// When.
+    pub at: Timestamp,
+    /// Text.
+    pub text: String,
+}
+
+/// An action plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Requesting organisation.
+    pub requester: String,
+    /// The user who created it.
+    pub created_by: String,
+    /// Vendor organisation.
+    pub vendor: String,
+    /// Assignee (a vendor user).
+    pub assignee: String,
+    /// Title.
+    pub title: String,
+    /// Target.
+    pub target: PlanTarget,
+    /// Due.
+    pub due: Timestamp,
+    /// Status.
+    pub status: PlanStatus,
+    /// Items in order of addition.
+    pub items: Vec<Item>,
+    /// Thread.
+    pub messages: Vec<Message>,
+}
+
+/// Everything the events say, folded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct State {
+    /// Organisations by id.
+    pub orgs: BTreeMap<String, Org>,
+    /// Users by id.
+    pub users: BTreeMap<String, User>,
+    /// Plans by id.
+    pub plans: BTreeMap<String, Plan>,
+}
+
+/// The outcome of an accepted command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// Events to store (empty for an idempotent repeat).
+    pub events: Vec<Envelope>,
+    /// Work for the host.
+    pub effects: Vec<Effect>,
+}
+
+fn envelope(actor: &str, now: Timestamp, event: Event) -> Envelope {
+    Envelope {
+        v: EVENT_VERSION,
+        at: now,
+        actor: actor.to_owned(),
+        event,
+    }
+}
+
+impl State {
+    /// The user behind an actor (not the host).
+    fn user(&self, actor: &str) -> Result<&User, WorkflowError> {
+        if actor == HOST {
+            return Err(WorkflowError::forbidden(
+                "the host acts only through host commands",
+            ));
+        }
+        self.users
+            .get(actor)
+            .ok_or_else(|| WorkflowError::not_found("user", actor))
+    }
+
+    /// Whether an actor may see a plan: users of the requesting
+    /// organisation always, the assignee once it is sent, the host always.
+    pub fn can_see(&self, actor: &str, plan: &Plan) -> bool {
+        if actor == HOST {
+            return true;
+        }
+        match self.users.get(actor) {
+            Some(u) if u.org == plan.requester => true,
+            Some(_) => actor == plan.assignee && plan.status != PlanStatus::Draft,
+            None => false,
+        }
+    }
+
+    fn visible_plan(&self, actor: &str, id: &str) -> Result<&Plan, WorkflowError> {
+        match self.plans.get(id) {
+            Some(p) if self.can_see(actor, p) => Ok(p),
+            _ => Err(WorkflowError::not_found("plan", id)),
+        }
+    }
+
+    fn requester_plan(&self, actor: &str, id: &str) -> Result<&Plan, WorkflowError> {
+        let p = self.visible_plan(actor, id)?;
+        match self.users.get(actor) {
+            Some(u) if u.org == p.requester => Ok(p),
+            _ => Err(WorkflowError::forbidden(format!(
+                "only the requesting organisation can do this on plan `{id}`"
+            ))),
+        }
+    }
+
+    fn assignee_plan(&self, actor: &str, id: &str) -> Result<&Plan, WorkflowError> {
+        let p = self.visible_plan(actor, id)?;
+        if actor == p.assignee {
+            Ok(p)
+        } else {
+            Err(WorkflowError::forbidden(format!(
+                "only the assignee can do this on plan `{id}`"
+            )))
+        }
+    }
+}
+
+fn item<'a>(p: &'a Plan, plan: &str, id: &str) -> Result<&'a Item, WorkflowError> {
+    p.items
+        .iter()
+        .find(|i| i.item == id)
+        .ok_or_else(|| WorkflowError::not_found("item", &format!("{plan}/{id}")))
+}
+
+fn host_only(actor: &str) -> Result<(), WorkflowError> {
+    if actor == HOST {
+        Ok(())
+    } else {
+        Err(WorkflowError::forbidden("only the host may do this"))
+    }
+}
+
+fn nonempty(field: &str, v: &str) -> Result<(), WorkflowError> {
+    if v.trim().is_empty() {
+        Err(WorkflowError::invalid(format!("{field} must not be empty")))
+    } else {
+        Ok(())
+    }
+}
+
+fn validate_target(t: &PlanTarget) -> Result<(), WorkflowError> {
+    let kinds = usize::from(t.grade.is_some())
+        + usize::from(t.score.is_some())
+        + usize::from(t.issues.is_some());
+    if kinds != 1 {
+        return Err(WorkflowError::invalid(
+            "target: give exactly one of grade, score or issues",
+        ));
+    }
+    if t.factor.is_some() && t.issues.is_some() {
+        return Err(WorkflowError::invalid(
+            "target: a factor goes with a grade or a score",
+        ));
+    }
+    if let Some(s) = t.score {
+        if s < Decimal::ZERO || s > Decimal::ONE_HUNDRED {
+            return Err(WorkflowError::invalid(format!(
+                "target.score {s} is outside 0..=100"
+            )));
+        }
+    }
+    if t.grade == Some(Grade::Insufficient) {
+        return Err(WorkflowError::invalid("target.grade `?` is not a target"));
+    }
+    if let Some(issues) = &t.issues {
+        if issues.is_empty() {
+            return Err(WorkflowError::invalid(
+                "target.issues must name at least one issue type",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Decides a command: the events it causes and the effects for the host,
+/// or why it is refused. Pure: the same inputs give the same outputs.
+///
+/// # Errors
+/// [`WorkflowError`] with a stable code: `not_found` (also for what the
+/// actor may not see), `forbidden`, `invalid`, `conflict`, `invalid_state`.
+pub fn decide(
+    state: &State,
+    command: &Command,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Decision, WorkflowError> {
+    let one = |e: Event| Decision {
+        events: vec![envelope(actor, now, e)],
+        effects: Vec::new(),
+    };
+    match command {
+        Command::RegisterOrganization {
+            org, name, domains, ..
+        } => {
+            host_only(actor)?;
+            nonempty("org", org)?;
+            nonempty("name", name)?;
+            if let Some(existing) = state.orgs.get(org) {
+                return if existing.name == *name && existing.domains == *domains {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "organisation `{org}` exists with other content"
+                    )))
+                };
+            }
+            Ok(one(Event::OrganizationRegistered {
+                org: org.clone(),
+                name: name.clone(),
+                domains: domains.clone(),
+            }))
+        }
+        Command::RegisterUser {
+            user,
+            org,
+            name,
+            email,
+            ..
+        } => {
+            host_only(actor)?;
+            nonempty("user", user)?;
+            if user == HOST {
+                return Err(WorkflowError::invalid("`host` is a reserved actor"));
+            }
+            if !state.orgs.contains_key(org) {
+                return Err(WorkflowError::not_found("organisation", org));
+            }
+            if !email.contains('@') {
+                return Err(WorkflowError::invalid(format!(
+                    "email `{email}` is not an address"
+                )));
+            }
+            if let Some(u) = state.users.get(user) {
+                return if u.org == *org && u.name == *name && u.email == *email {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "user `{user}` exists with other content"
+                    )))
+                };
+            }
+            Ok(one(Event::UserRegistered {
+                user: user.clone(),
+                org: org.clone(),
+                name: name.clone(),
+                email: email.clone(),
+            }))
+        }
+        Command::RecordLogin { user, .. } => {
+            host_only(actor)?;
+            if !state.users.contains_key(user) {
+                return Err(WorkflowError::not_found("user", user));
+            }
+            Ok(one(Event::LoginRecorded { user: user.clone() }))
+        }
+        Command::RecordScore {
+            org,
+            score,
+            grade,
+            factors,
+            ..
+        } => {
+            host_only(actor)?;
+            if !state.orgs.contains_key(org) {
+                return Err(WorkflowError::not_found("organisation", org));
+            }
+            if *score < Decimal::ZERO || *score > Decimal::ONE_HUNDRED {
+                return Err(WorkflowError::invalid(format!(
+                    "score {score} is outside 0..=100"
+                )));
+            }
+            Ok(one(Event::ScoreRecorded {
+                org: org.clone(),
+                score: *score,
+                grade: *grade,
+                factors: factors.clone(),
+            }))
+        }
+        Command::CreatePlan {
+            plan,
+            vendor,
+            assignee,
+            title,
+            target,
+            due,
+            ..
+        } => {
+            let u = state.user(actor)?;
+            nonempty("plan", plan)?;
+            nonempty("title", title)?;
+            validate_target(target)?;
+            if !state.orgs.contains_key(vendor) {
+                return Err(WorkflowError::not_found("organisation", vendor));
+            }
+            if *vendor == u.org {
+                return Err(WorkflowError::invalid(
+                    "a plan is for another organisation (the vendor)",
+                ));
+            }
+            match state.users.get(assignee) {
+                Some(a) if a.org == *vendor => {}
+                _ => {
+                    return Err(WorkflowError::invalid(format!(
+                        "assignee `{assignee}` is not a registered user of `{vendor}`"
+                    )));
+                }
+            }
+            if let Some(p) = state.plans.get(plan) {
+                if !state.can_see(actor, p) {
+                    return Err(WorkflowError::conflict(format!(
+                        "plan id `{plan}` is taken"
+                    )));
+                }
+                let same = p.vendor == *vendor
+                    && p.assignee == *assignee
+                    && p.title == *title
+                    && p.target == *target
+                    && p.due == *due
+                    && p.requester == u.org;
+                return if same {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "plan `{plan}` exists with other content"
+                    )))
+                };
+            }
+            Ok(one(Event::PlanCreated {
+                plan: plan.clone(),
+                requester: u.org.clone(),
+                vendor: vendor.clone(),
+                assignee: assignee.clone(),
+                title: title.clone(),
+                target: target.clone(),
+                due: *due,
+            }))
+        }
+        Command::AddPlanItem {
+            plan,
+            item: id,
+            issue,
+            asset,
+            questionnaire_risk,
+            ..
+        } => {
+            let p = state.requester_plan(actor, plan)?;
+            nonempty("item", id)?;
+            let shape_ok = match (issue, asset, questionnaire_risk) {
+                (Some(i), Some(a), None) => !i.trim().is_empty() && !a.trim().is_empty(),
+                (None, None, Some(q)) => !q.trim().is_empty(),
+                _ => false,
+            };
+            if !shape_ok {
+                return Err(WorkflowError::invalid(
+                    "an item names an issue and an asset, or a questionnaire risk",
+                ));
+            }
+            if let Some(existing) = p.items.iter().find(|i| i.item == *id) {
+                let same = existing.issue == *issue
+                    && existing.asset == *asset
+                    && existing.questionnaire_risk == *questionnaire_risk;
+                return if same {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "item `{plan}/{id}` exists with other content"
+                    )))
+                };
+            }
+            if matches!(p.status, PlanStatus::Closed | PlanStatus::Cancelled) {
+                return Err(WorkflowError::invalid_state(
+                    format!("plan `{plan}` is {:?}", p.status).to_lowercase(),
+                ));
+            }
+            Ok(one(Event::ItemAdded {
+                plan: plan.clone(),
+                item: id.clone(),
+                issue: issue.clone(),
+                asset: asset.clone(),
+                questionnaire_risk: questionnaire_risk.clone(),
+            }))
+        }
+        Command::SendPlan { plan, .. } => {
+            let p = state.requester_plan(actor, plan)?;
+            if p.status != PlanStatus::Draft {
+                return Err(WorkflowError::invalid_state(format!(
+                    "plan `{plan}` is not a draft"
+                )));
+            }
+            let mut d = one(Event::PlanStatusChanged {
+                plan: plan.clone(),
+                status: PlanStatus::Sent,
+            });
+            if let Some(a) = state.users.get(&p.assignee) {
+                d.effects.push(Effect::Email {
+                    template: "plan_sent".into(),
+                    to: a.email.clone(),
+                    plan: Some(plan.clone()),
+                });
+            }
+            Ok(d)
+        }
+        Command::ClosePlan { plan, .. } | Command::CancelPlan { plan, .. } => {
+            let p = state.requester_plan(actor, plan)?;
+            let closing = matches!(command, Command::ClosePlan { .. });
+            let allowed = if closing {
+                p.status == PlanStatus::Sent
+            } else {
+                matches!(p.status, PlanStatus::Draft | PlanStatus::Sent)
+            };
+            if !allowed {
+                return Err(WorkflowError::invalid_state(format!(
+                    "plan `{plan}` cannot be {} from its current status",
+                    if closing { "closed" } else { "cancelled" }
+                )));
+            }
+            let status = if closing {
+                PlanStatus::Closed
+            } else {
+                PlanStatus::Cancelled
+            };
+            Ok(one(Event::PlanStatusChanged {
+                plan: plan.clone(),
+                status,
+            }))
+        }
+        Command::PostMessage { plan, text, .. } => {
+            let p = state.visible_plan(actor, plan)?;
+            if actor == HOST {
+                return Err(WorkflowError::forbidden("the host does not post messages"));
+            }
+            nonempty("text", text)?;
+            if matches!(p.status, PlanStatus::Closed | PlanStatus::Cancelled) {
+                return Err(WorkflowError::invalid_state(format!(
+                    "plan `{plan}` is no longer open"
+                )));
+            }
+            let mut d = one(Event::MessagePosted {
+                plan: plan.clone(),
+                from: actor.to_owned(),
+                text: text.clone(),
+            });
+            let to = if actor == p.assignee {
+                &p.created_by
+            } else {
+                &p.assignee
+            };
+            if p.status == PlanStatus::Sent {
+                if let Some(u) = state.users.get(to) {
+                    d.effects.push(Effect::Email {
+                        template: "plan_message".into(),
+                        to: u.email.clone(),
+                        plan: Some(plan.clone()),
+                    });
+                }
+            }
+            Ok(d)
+        }
+        Command::MarkFixed { plan, item: id, .. } => {
+            let p = state.assignee_plan(actor, plan)?;
+            let it = item(p, plan, id)?;
+            if p.status != PlanStatus::Sent {
+                return Err(WorkflowError::invalid_state(format!(
+                    "plan `{plan}` is not open"
+                )));
+            }
+            let (Some(issue), Some(asset)) = (&it.issue, &it.asset) else {
+                return Err(WorkflowError::invalid(
+                    "a questionnaire item is settled by providing information, not by a rescan",
+                ));
+            };
+            if it.status != ItemStatus::Open {
+                return Err(WorkflowError::invalid_state(format!(
+                    "item `{plan}/{id}` is not open"
+                )));
+            }
+            let mut d = one(Event::ItemStatusChanged {
+                plan: plan.clone(),
+                item: id.clone(),
+                status: ItemStatus::PendingRescan,
+                info: None,
+            });
+            d.effects.push(Effect::Rescan {
+                plan: plan.clone(),
+                item: id.clone(),
+                vendor: p.vendor.clone(),
+                issue: issue.clone(),
+                asset: asset.clone(),
+            });
+            Ok(d)
+        }
+        Command::RecordRescan {
+            plan,
+            item: id,
+            outcome,
+            ..
+        } => {
+            host_only(actor)?;
+            let p = state
+                .plans
+                .get(plan)
+                .ok_or_else(|| WorkflowError::not_found("plan", plan))?;
+            let it = item(p, plan, id)?;
+            if it.status != ItemStatus::PendingRescan {
+                return Err(WorkflowError::invalid_state(format!(
+                    "item `{plan}/{id}` has no rescan pending"
+                )));
+            }
+            let status = match outcome {
+                Outcome::Clean => ItemStatus::Verified,
+                Outcome::Detected => ItemStatus::Open,
+                // Inconclusive: nothing changes, the rescan stays pending.
+                Outcome::Inconclusive => return Ok(Decision::default()),
+            };
+            Ok(one(Event::ItemStatusChanged {
+                plan: plan.clone(),
+                item: id.clone(),
+                status,
+                info: None,
+            }))
+        }
+        Command::ProvideInfo {
+            plan,
+            item: id,
+            kind,
+            text,
+            ..
+        } => {
+            let p = state.assignee_plan(actor, plan)?;
+            let it = item(p, plan, id)?;
+            nonempty("text", text)?;
+            if p.status != PlanStatus::Sent
+                || !matches!(it.status, ItemStatus::Open | ItemStatus::PendingRescan)
+            {
+                return Err(WorkflowError::invalid_state(format!(
+                    "item `{plan}/{id}` is not awaiting work"
+                )));
+            }
+            let label = match kind {
+                InfoKind::Dispute => "dispute",
+                InfoKind::CompensatingControl => "compensating_control",
+            };
+            Ok(one(Event::ItemStatusChanged {
+                plan: plan.clone(),
+                item: id.clone(),
+                status: ItemStatus::InfoProvided,
+                info: Some(format!("{label}: {text}")),
+            }))
+        }
+        Command::AcceptInfo { plan, item: id, .. } | Command::RejectInfo { plan, item: id, .. } => {
+            let p = state.requester_plan(actor, plan)?;
+            let it = item(p, plan, id)?;
+            if it.status != ItemStatus::InfoProvided {
+                return Err(WorkflowError::invalid_state(format!(
+                    "item `{plan}/{id}` has no information to decide on"
+                )));
+            }
+            let status = if matches!(command, Command::AcceptInfo { .. }) {
+                ItemStatus::Accepted
+            } else {
+                ItemStatus::Open
+            };
+            Ok(one(Event::ItemStatusChanged {
+                plan: plan.clone(),
+                item: id.clone(),
+                status,
+                info: None,
+            }))
+        }
+    }
+}
+
+/// Folds one event into the state. Events come from [`decide`] (or a
+/// store written by it), so they are applied as facts.
+pub fn apply(state: &mut State, e: &Envelope) {
+    match &e.event {
+        Event::OrganizationRegistered { org, name, domains } => {
+            state.orgs.insert(
+                org.clone(),
+                Org {
+                    name: name.clone(),
+                    domains: domains.clone(),
+                    ..Org::default()
+                },
+            );
+        }
+        Event::UserRegistered {
+            user,
+            org,
+            name,
+            email,
+        } => {
+            state.users.insert(
+                user.clone(),
+                User {
+                    org: org.clone(),
+                    name: name.clone(),
+                    email: email.clone(),
+                    last_login: None,
+                },
+            );
+        }
+        Event::LoginRecorded { user } => {
+            if let Some(u) = state.users.get_mut(user) {
+                u.last_login = Some(e.at);
+            }
+        }
+        Event::ScoreRecorded {
+            org,
+            score,
+            grade,
+            factors,
+        } => {
+            if let Some(o) = state.orgs.get_mut(org) {
+                o.score = Some((*score, *grade));
+                o.factors = factors.clone().unwrap_or_default();
+            }
+        }
+        Event::PlanCreated {
+            plan,
+            requester,
+            vendor,
+            assignee,
+            title,
+            target,
+            due,
+        } => {
+            state.plans.insert(
+                plan.clone(),
+                Plan {
+                    requester: requester.clone(),
+                    created_by: e.actor.clone(),
+                    vendor: vendor.clone(),
+                    assignee: assignee.clone(),
+                    title: title.clone(),
+                    target: target.clone(),
+                    due: *due,
+                    status: PlanStatus::Draft,
+                    items: Vec::new(),
+                    messages: Vec::new(),
+                },
+            );
+        }
+        Event::ItemAdded {
+            plan,
+            item,
+            issue,
+            asset,
+            questionnaire_risk,
+        } => {
+            if let Some(p) = state.plans.get_mut(plan) {
+                p.items.push(Item {
+                    item: item.clone(),
+                    issue: issue.clone(),
+                    asset: asset.clone(),
+                    questionnaire_risk: questionnaire_risk.clone(),
+                    status: ItemStatus::Open,
+                    reopened: 0,
+                    info: None,
+                });
+            }
+        }
+        Event::PlanStatusChanged { plan, status } => {
+            if let Some(p) = state.plans.get_mut(plan) {
+                p.status = *status;
+            }
+        }
+        Event::MessagePosted { plan, from, text } => {
+            if let Some(p) = state.plans.get_mut(plan) {
+                p.messages.push(Message {
+                    from: from.clone(),
+                    at: e.at,
+                    text: text.clone(),
+                });
+            }
+        }
+        Event::ItemStatusChanged {
+            plan,
+            item,
+            status,
+            info,
+        } => {
+            if let Some(it) = state
+                .plans
+                .get_mut(plan)
+                .and_then(|p| p.items.iter_mut().find(|i| i.item == *item))
+            {
+                if *status == ItemStatus::Open && it.status != ItemStatus::Open {
+                    it.reopened += 1;
+                }
+                it.status = *status;
+                if info.is_some() {
+                    it.info = info.clone();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The vendor action-plan workflow of Posture (work in progress: the pure
+//! core; the SQLite event store, the wire protocol and the queries follow).
+//!
+//! - [`Command`]s come from users and the host; [`decide`] checks the actor
+//!   and the state and returns [`Event`]s and [`Effect`]s (rescans and
+//!   e-mails the host performs), or a [`WorkflowError`] with a stable code.
+//! - [`apply`] folds events into the [`State`]; replaying the stored events
+//!   always rebuilds the same state.
+//!
+//! The library trusts `actor` as given: authenticating people is the host's
+//! job.
+
+mod core;
+mod model;
+
+pub use crate::core::{
+    Decision, Item, Message, Org, Plan, State, User, WorkflowError, apply, decide,
+};
+pub use crate::model::{
+    Command, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus, PlanStatus,
+    PlanTarget,
+};

@@ -1,0 +1,425 @@
+//! Commands, events and effects: the wire types of the workflow.
+
+use posture_core::{Factor, Grade, Outcome, Timestamp};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Schema version of the events this crate writes.
+pub const EVENT_VERSION: u32 = 1;
+
+/// The reserved actor of the embedding service.
+pub const HOST: &str = "host";
+
+/// What a plan or expectation aims at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanTarget {
+    /// A factor, for factor targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<Factor>,
+    /// A grade to reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    /// A score to reach (0–100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Decimal>,
+    /// Issue types to fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<String>>,
+}
+
+/// A command, as the wire protocol's `command` object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Command {
+    /// Register an organisation (host only).
+    RegisterOrganization {
+        /// Id.
+        org: String,
+        /// Name.
+        name: String,
+        /// Its domains.
+        domains: Vec<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Register a user of an organisation (host only).
+    RegisterUser {
+        /// Id.
+        user: String,
+        /// Organisation.
+        org: String,
+        /// Name.
+        name: String,
+        /// E-mail.
+        email: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Record that a user logged in (host only).
+    RecordLogin {
+        /// User.
+        user: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Record an organisation's current score (host only).
+    RecordScore {
+        /// Organisation.
+        org: String,
+        /// Score, 0–100.
+        score: Decimal,
+        /// Grade.
+        grade: Grade,
+        /// Factor scores.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        factors: Option<std::collections::BTreeMap<Factor, Decimal>>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Create a draft action plan for a vendor contact.
+    CreatePlan {
+        /// Plan id (caller-chosen).
+        plan: String,
+        /// Vendor organisation.
+        vendor: String,
+        /// A registered user of the vendor.
+        assignee: String,
+        /// Title.
+        title: String,
+        /// What the plan aims at.
+        target: PlanTarget,
+        /// Due date.
+        due: Timestamp,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Add an item: an issue on an asset, or a questionnaire risk.
+    AddPlanItem {
+        /// Plan.
+        plan: String,
+        /// Item id (caller-chosen).
+        item: String,
+        /// Issue type.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issue: Option<String>,
+        /// Asset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        /// Questionnaire risk id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        questionnaire_risk: Option<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Send a draft plan to its assignee.
+    SendPlan {
+        /// Plan.
+        plan: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Close a plan.
+    ClosePlan {
+        /// Plan.
+        plan: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Cancel a plan.
+    CancelPlan {
+        /// Plan.
+        plan: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Post a message on a plan's thread.
+    PostMessage {
+        /// Plan.
+        plan: String,
+        /// Text.
+        text: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The assignee marks an item fixed (a rescan is requested).
+    MarkFixed {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The host records a rescan's result (host only).
+    RecordRescan {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// What the rescan saw.
+        outcome: Outcome,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The assignee disputes an item or describes a compensating control.
+    ProvideInfo {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// Kind.
+        kind: InfoKind,
+        /// Text.
+        text: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The requester accepts the information: the item is settled.
+    AcceptInfo {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The requester rejects the information: the item reopens.
+    RejectInfo {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+}
+
+impl Command {
+    /// The command's `request_id`, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Command::RegisterOrganization { request_id, .. }
+            | Command::RegisterUser { request_id, .. }
+            | Command::RecordLogin { request_id, .. }
+            | Command::RecordScore { request_id, .. }
+            | Command::CreatePlan { request_id, .. }
+            | Command::AddPlanItem { request_id, .. }
+            | Command::SendPlan { request_id, .. }
+            | Command::ClosePlan { request_id, .. }
+            | Command::CancelPlan { request_id, .. }
+            | Command::PostMessage { request_id, .. }
+            | Command::MarkFixed { request_id, .. }
+            | Command::RecordRescan { request_id, .. }
+            | Command::ProvideInfo { request_id, .. }
+            | Command::AcceptInfo { request_id, .. }
+            | Command::RejectInfo { request_id, .. } => request_id.as_deref(),
+        }
+    }
+}
+
+/// Kind of information a vendor provides about an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InfoKind {
+    /// The finding is wrong.
+    Dispute,
+    /// The risk is mitigated another way.
+    CompensatingControl,
+}
+
+/// Plan statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Being prepared.
+    Draft,
+    /// Sent to the assignee.
+    Sent,
+    /// Closed.
+    Closed,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// Item statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// To do (also after a detected rescan or rejected information).
+    Open,
+    /// Marked fixed; a rescan is due.
+    PendingRescan,
+    /// Confirmed by a clean rescan.
+    Verified,
+    /// Dispute or compensating control awaiting the requester.
+    InfoProvided,
+    /// Information accepted: settled.
+    Accepted,
+}
+
+/// An event: what happened, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Event {
+    /// An organisation was registered.
+    OrganizationRegistered {
+        /// Id.
+        org: String,
+        /// Name.
+        name: String,
+        /// Domains.
+        domains: Vec<String>,
+    },
+    /// A user was registered.
+    UserRegistered {
+        /// Id.
+        user: String,
+        /// Organisation.
+        org: String,
+        /// Name.
+        name: String,
+        /// E-mail.
+        email: String,
+    },
+    /// A user logged in.
+    LoginRecorded {
+        /// User.
+        user: String,
+    },
+    /// A score was recorded.
+    ScoreRecorded {
+        /// Organisation.
+        org: String,
+        /// Score.
+        score: Decimal,
+        /// Grade.
+        grade: Grade,
+        /// Factor scores.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        factors: Option<std::collections::BTreeMap<Factor, Decimal>>,
+    },
+    /// A plan was created.
+    PlanCreated {
+        /// Plan.
+        plan: String,
+        /// Requesting organisation.
+        requester: String,
+        /// Vendor.
+        vendor: String,
+        /// Assignee.
+        assignee: String,
+        /// Title.
+        title: String,
+        /// Target.
+        target: PlanTarget,
+        /// Due.
+        due: Timestamp,
+    },
+    /// An item was added.
+    ItemAdded {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// Issue.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issue: Option<String>,
+        /// Asset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<String>,
+        /// Questionnaire risk.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        questionnaire_risk: Option<String>,
+    },
+    /// The plan's status changed.
+    PlanStatusChanged {
+        /// Plan.
+        plan: String,
+        /// New status.
+        status: PlanStatus,
+    },
+    /// A message was posted.
+    MessagePosted {
+        /// Plan.
+        plan: String,
+        /// Author.
+        from: String,
+        /// Text.
+        text: String,
+    },
+    /// An item's status changed.
+    ItemStatusChanged {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// New status.
+        status: ItemStatus,
+        /// Information text, with `info_provided`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        info: Option<String>,
+    },
+}
+
+/// A stored event with its metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// Schema version.
+    pub v: u32,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub event: Event,
+}
+
+/// Work the host must do; the core never performs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Effect {
+    /// Rescan an issue on an asset and report with `record_rescan`.
+    Rescan {
+        /// Plan.
+        plan: String,
+        /// Item.
+        item: String,
+        /// Vendor.
+        vendor: String,
+        /// Issue.
+        issue: String,
+        /// Asset.
+        asset: String,
+    },
+    /// Send an e-mail.
+    Email {
+        /// Template (`plan_sent`, `plan_message`, …).
+        template: String,
+        /// Recipient address.
+        to: String,
+        /// Plan, when about one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan: Option<String>,
+    },
+}

@@ -21,6 +21,10 @@ pub enum CliError {
     /// A defect.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A workflow query for something the actor may not see: the JSON error
+    /// object goes to stdout, the exit code is 3.
+    #[error("{0}")]
+    NotVisible(String),
 }
 
 impl CliError {
@@ -29,6 +33,7 @@ impl CliError {
         match self {
             CliError::Io { .. } | CliError::Internal(_) => 1,
             CliError::Input(_) | CliError::Usage(_) => 2,
+            CliError::NotVisible(_) => 3,
         }
     }
 }

@@ -12,6 +12,7 @@ mod scan_cmd;
 mod schema;
 mod score_cmd;
 mod table;
+mod workflow_cmd;
 
 use error::CliError;
 
@@ -35,6 +36,14 @@ enum Command {
     /// Scan domains, host names, IPs and CIDR blocks: signals, findings and
     /// the scorecard.
     Scan(ScanArgs),
+    /// The action-plan workflow on a durable event store.
+    Workflow {
+        /// The SQLite event store (created when missing).
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        #[command(subcommand)]
+        command: WorkflowCommand,
+    },
     /// SPF tools.
     Spf {
         #[command(subcommand)]
@@ -148,6 +157,46 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkflowCommand {
+    /// Apply NDJSON commands `{"actor", "at", "command"}`, one response line
+    /// each, written once durable.
+    Apply {
+        /// Commands: a file, or `-` for standard input (the default).
+        #[arg(long, value_name = "FILE|-", default_value = "-")]
+        input: String,
+    },
+    /// Read plans as an actor sees them.
+    Query {
+        /// `assigned`, `sent` or `plan`.
+        #[arg(value_enum)]
+        what: QueryKind,
+        /// Who asks.
+        #[arg(long, value_name = "USER")]
+        actor: String,
+        /// The plan, for `plan`.
+        #[arg(long, value_name = "PLAN")]
+        id: Option<String>,
+        /// The instant to evaluate at (default: now).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+}
+
+/// Workflow query kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryKind {
+    /// Plans assigned to the actor.
+    Assigned,
+    /// Plans the actor's organisation sent.
+    Sent,
+    /// One plan (`--id`).
+    Plan,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,6 +323,23 @@ fn run(cli: Cli) -> Result<String, CliError> {
             };
             scan_cmd::scan(&o, a.findings_out.as_deref(), resolve(a.format))
         }
+        Command::Workflow { store, command } => match command {
+            WorkflowCommand::Apply { input } => workflow_cmd::apply(&store, &input),
+            WorkflowCommand::Query {
+                what,
+                actor,
+                id,
+                at,
+                format,
+            } => workflow_cmd::query(
+                &store,
+                what,
+                &actor,
+                id.as_deref(),
+                at.as_deref(),
+                resolve(format),
+            ),
+        },
         Command::Spf {
             command:
                 SpfCommand::Check {
@@ -333,6 +399,10 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+        Err(CliError::NotVisible(json)) => {
+            println!("{json}");
+            ExitCode::from(3)
         }
         Err(e) => {
             eprintln!("posture: error: {e}");

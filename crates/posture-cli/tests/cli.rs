@@ -780,3 +780,219 @@ fn scan_usage_errors() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn wf_lines(lines: &[(&str, &str)]) -> String {
+    lines
+        .iter()
+        .map(|(actor, cmd)| {
+            format!(r#"{{"actor": "{actor}", "at": "2026-11-01T10:00:00Z", "command": {cmd}}}"#)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+const SETUP: &[(&str, &str)] = &[
+    (
+        "host",
+        r#"{"type": "register_organization", "org": "acme", "name": "Acme", "domains": ["acme.example"]}"#,
+    ),
+    (
+        "host",
+        r#"{"type": "register_organization", "org": "pay", "name": "Payroll Co", "domains": ["pay.example"]}"#,
+    ),
+    (
+        "host",
+        r#"{"type": "register_user", "user": "alice", "org": "acme", "name": "Alice", "email": "alice@acme.example"}"#,
+    ),
+    (
+        "host",
+        r#"{"type": "register_user", "user": "victor", "org": "pay", "name": "Victor", "email": "victor@pay.example"}"#,
+    ),
+    (
+        "host",
+        r#"{"type": "register_user", "user": "vera", "org": "pay", "name": "Vera", "email": "vera@pay.example"}"#,
+    ),
+    (
+        "alice",
+        r#"{"type": "create_plan", "plan": "p1", "vendor": "pay", "assignee": "victor", "title": "Fix e-mail auth", "target": {"grade": "B"}, "due": "2026-11-20T00:00:00Z"}"#,
+    ),
+    (
+        "alice",
+        r#"{"type": "add_plan_item", "plan": "p1", "item": "i1", "issue": "spf_missing", "asset": "pay.example"}"#,
+    ),
+    (
+        "alice",
+        r#"{"type": "send_plan", "plan": "p1", "request_id": "r-send"}"#,
+    ),
+];
+
+#[test]
+fn workflow_apply_is_durable_and_answers_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wf.sqlite");
+    let st = store.to_str().unwrap();
+    let o = posture(
+        &["workflow", "--store", st, "apply"],
+        Some(&wf_lines(SETUP)),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), SETUP.len());
+    assert!(lines.iter().all(|l| l["ok"] == true), "{out}");
+    assert_eq!(lines[7]["effects"][0]["template"], "plan_sent");
+    // A second process sees the first one's events; a bad line does not
+    // stop the batch; a repeated request id returns the first outcome.
+    let mut input = wf_lines(&[(
+        "victor",
+        r#"{"type": "mark_fixed", "plan": "p1", "item": "i1"}"#,
+    )]);
+    input.push_str("{not json\n");
+    input.push_str(&wf_lines(&[
+        (
+            "alice",
+            r#"{"type": "send_plan", "plan": "p1", "request_id": "r-send"}"#,
+        ),
+        (
+            "vera",
+            r#"{"type": "mark_fixed", "plan": "p1", "item": "i1"}"#,
+        ),
+        (
+            "host",
+            r#"{"type": "record_rescan", "plan": "p1", "item": "i1", "outcome": "clean"}"#,
+        ),
+    ]));
+    let o = posture(&["workflow", "--store", st, "apply"], Some(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["effects"][0]["type"], "rescan");
+    assert_eq!(lines[0]["effects"][0]["asset"], "pay.example");
+    assert_eq!(lines[1]["ok"], false);
+    assert!(
+        lines[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(
+        lines[2]["ok"], true,
+        "the retried request returns its first outcome"
+    );
+    assert_eq!(lines[2]["effects"][0]["template"], "plan_sent");
+    assert_eq!(
+        lines[3]["error"]["code"], "not_found",
+        "vera is not the assignee"
+    );
+    assert_eq!(lines[4]["ok"], true);
+    // Queries.
+    let o = posture(
+        &[
+            "workflow",
+            "--store",
+            st,
+            "query",
+            "plan",
+            "--id",
+            "p1",
+            "--actor",
+            "alice",
+            "--at",
+            "2026-11-25T00:00:00Z",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for f in [
+        "plan", "vendor", "assignee", "status", "target", "due", "overdue", "items", "progress",
+        "messages",
+    ] {
+        assert!(v.get(f).is_some(), "plan lacks {f}");
+    }
+    assert_eq!(v["status"], "sent");
+    assert_eq!(v["items"][0]["status"], "verified");
+    assert!(v["items"][0]["remediation"].as_str().unwrap().len() > 10);
+    assert_eq!(v["progress"]["verified"], 1);
+    assert_eq!(v["progress"]["total"], 1);
+    assert_eq!(
+        v["progress"]["target_met"],
+        Value::Null,
+        "no score recorded yet"
+    );
+    assert_eq!(v["overdue"], false, "all items verified");
+    let o = posture(
+        &[
+            "workflow", "--store", st, "query", "assigned", "--actor", "victor", "--format", "json",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let o = posture(
+        &[
+            "workflow", "--store", st, "query", "assigned", "--actor", "vera", "--format", "json",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v.as_array().unwrap().is_empty());
+    let o = posture(
+        &[
+            "workflow", "--store", st, "query", "plan", "--id", "p1", "--actor", "vera",
+            "--format", "json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+}
+
+#[test]
+fn concurrent_writers_lose_no_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wf.sqlite");
+    let st = store.to_str().unwrap().to_owned();
+    let o = posture(
+        &["workflow", "--store", &st, "apply"],
+        Some(&wf_lines(&SETUP[..5])),
+    );
+    assert!(o.status.success());
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let st = st.clone();
+            std::thread::spawn(move || {
+                let lines: Vec<String> = (0..50)
+                    .map(|i| format!(r#"{{"type": "create_plan", "plan": "w{w}-{i}", "vendor": "pay", "assignee": "victor", "title": "t", "target": {{"score": "85"}}, "due": "2026-12-01T00:00:00Z"}}"#))
+                    .collect();
+                let pairs: Vec<(&str, &str)> = lines.iter().map(|l| ("alice", l.as_str())).collect();
+                let o = posture(&["workflow", "--store", &st, "apply"], Some(&wf_lines(&pairs)));
+                assert!(o.status.success(), "{}", stderr(&o));
+                assert!(stdout(&o).lines().all(|l| l.contains("\"ok\":true")));
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let o = posture(
+        &[
+            "workflow", "--store", &st, "query", "sent", "--actor", "alice", "--format", "json",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 200);
+}

@@ -12,6 +12,8 @@
 
 mod core;
 mod model;
+pub mod query;
+mod store;
 
 pub use crate::core::{
     Decision, Item, Message, Org, Plan, State, User, WorkflowError, apply, decide,
@@ -20,3 +22,4 @@ pub use crate::model::{
     Command, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus, PlanStatus,
     PlanTarget,
 };
+pub use crate::store::{Request, Response, Store, StoreError};

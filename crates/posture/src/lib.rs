@@ -14,8 +14,10 @@
 //! - [`csr`]: portfolio aggregation ([`CsrV1`] over a [`Portfolio`]), risk
 //!   timelines and the incremental [`PortfolioIndex`].
 //!
-//! The action-plan workflow joins this facade when it lands; see
-//! `ARCHITECTURE.md` for the map.
+//! - [`plan_workflow`]: the action-plan workflow (pure core, SQLite event
+//!   store, read models).
+//!
+//! See `ARCHITECTURE.md` for the map.
 //!
 //! # The flow: score a findings document, then plan an improvement
 //!
@@ -50,6 +52,7 @@
 pub use posture_classify as classify;
 pub use posture_core as core;
 pub use posture_csr as csr;
+pub use posture_plan as plan_workflow;
 pub use posture_score as score;
 pub use posture_signals as signals;
 

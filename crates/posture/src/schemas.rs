@@ -28,5 +28,25 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
             schemars::schema_for!(posture_csr::timeline::Observation),
         ),
         ("signal", schemars::schema_for!(posture_signals::Signal)),
+        (
+            "workflow-command",
+            schemars::schema_for!(posture_plan::Command),
+        ),
+        (
+            "workflow-event",
+            schemars::schema_for!(posture_plan::Envelope),
+        ),
+        (
+            "workflow-effect",
+            schemars::schema_for!(posture_plan::Effect),
+        ),
+        (
+            "workflow-error",
+            schemars::schema_for!(posture_plan::WorkflowError),
+        ),
+        (
+            "plan-view",
+            schemars::schema_for!(posture_plan::query::PlanView),
+        ),
     ]
 }

@@ -1,0 +1,194 @@
+//! `posture workflow`: the wire protocol over the durable store.
+
+use crate::error::CliError;
+use crate::{Format, QueryKind};
+use posture::Catalog;
+use posture_core::Timestamp;
+use posture_plan::{Command, Request, Response, Store, WorkflowError, query};
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+/// One input line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    actor: String,
+    at: Timestamp,
+    command: Command,
+}
+
+fn open(store: &Path) -> Result<Store, CliError> {
+    Store::open(store).map_err(|e| CliError::Io {
+        path: store.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })
+}
+
+/// Largest group commit.
+const MAX_BATCH: usize = 512;
+
+/// `posture workflow --store FILE apply`.
+pub fn apply(store_path: &Path, input: &str) -> Result<String, CliError> {
+    let mut store = open(store_path)?;
+    let reader: Box<dyn Read> = if input == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(input).map_err(|source| CliError::Io {
+            path: input.to_owned(),
+            source,
+        })?)
+    };
+    let mut reader = BufReader::new(reader);
+    let mut stdout = std::io::stdout().lock();
+    let mut line_no = 0usize;
+    let mut eof = false;
+    while !eof {
+        // Group commit: take every complete line already buffered, so a
+        // pipe that writes one line and waits is answered at once, and a
+        // file is committed in large batches.
+        let mut slots: Vec<Result<Request, Response>> = Vec::new();
+        loop {
+            let mut raw = String::new();
+            let n = reader.read_line(&mut raw).map_err(|source| CliError::Io {
+                path: input.to_owned(),
+                source,
+            })?;
+            if n == 0 {
+                eof = true;
+                break;
+            }
+            line_no += 1;
+            let text = raw.trim();
+            if !text.is_empty() {
+                slots.push(match posture_core::from_json_str::<Line>(text) {
+                    Ok(l) => Ok(Request {
+                        actor: l.actor,
+                        at: l.at,
+                        command: l.command,
+                    }),
+                    Err(e) => Err(Response::error(WorkflowError::invalid(format!(
+                        "line {line_no}: {e}"
+                    )))),
+                });
+            }
+            if slots.len() >= MAX_BATCH || !reader.buffer().contains(&b'\n') {
+                break;
+            }
+        }
+        let requests: Vec<Request> = slots
+            .iter()
+            .filter_map(|s| s.as_ref().ok().cloned())
+            .collect();
+        let mut responses = store
+            .run_batch(&requests)
+            .map_err(|e| CliError::Io {
+                path: store_path.display().to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?
+            .into_iter();
+        let mut out = String::new();
+        for slot in slots {
+            let resp = match slot {
+                Ok(_) => responses
+                    .next()
+                    .ok_or_else(|| CliError::Internal("a response went missing".into()))?,
+                Err(r) => r,
+            };
+            out.push_str(&serde_json::to_string(&resp)?);
+            out.push('\n');
+        }
+        stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|source| CliError::Io {
+                path: "<stdout>".into(),
+                source,
+            })?;
+    }
+    Ok(String::new())
+}
+
+fn not_visible(e: &WorkflowError) -> CliError {
+    let json = serde_json::json!({"error": {"code": e.code, "message": e.message}});
+    CliError::NotVisible(json.to_string())
+}
+
+/// `posture workflow --store FILE query ...`.
+pub fn query(
+    store_path: &Path,
+    what: QueryKind,
+    actor: &str,
+    id: Option<&str>,
+    at: Option<&str>,
+    format: Format,
+) -> Result<String, CliError> {
+    let store = open(store_path)?;
+    let now = match at {
+        Some(s) => s
+            .parse::<Timestamp>()
+            .map_err(|e| CliError::Usage(format!("--at: {e}")))?,
+        None => Timestamp(chrono::Utc::now()),
+    };
+    let catalog = Catalog::builtin();
+    let state = store.state();
+    let views = match what {
+        QueryKind::Assigned => {
+            query::assigned(state, &catalog, actor, now).map_err(|e| not_visible(&e))?
+        }
+        QueryKind::Sent => query::sent(state, &catalog, actor, now).map_err(|e| not_visible(&e))?,
+        QueryKind::Plan => {
+            let id = id.ok_or_else(|| CliError::Usage("query plan needs --id PLAN".into()))?;
+            let v =
+                query::plan_view(state, &catalog, actor, id, now).map_err(|e| not_visible(&e))?;
+            return match format {
+                Format::Json => Ok(serde_json::to_string_pretty(&v)? + "\n"),
+                Format::Table => Ok(plan_table(&v)),
+            };
+        }
+    };
+    match format {
+        Format::Json => Ok(serde_json::to_string_pretty(&views)? + "\n"),
+        Format::Table => Ok(views.iter().map(plan_table).collect::<Vec<_>>().join("\n")),
+    }
+}
+
+fn plan_table(v: &query::PlanView) -> String {
+    let mut s = String::new();
+    let status = serde_json::to_value(v.status)
+        .ok()
+        .and_then(|x| x.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{} · {} → {} ({}) · {}{}",
+        v.plan,
+        v.requester,
+        v.vendor,
+        v.assignee,
+        status,
+        if v.overdue { " · OVERDUE" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "  {} · due {} · {}/{} verified, {} accepted",
+        v.title, v.due, v.progress.verified, v.progress.total, v.progress.accepted
+    );
+    for i in &v.items {
+        let what = match (&i.issue, &i.asset, &i.questionnaire_risk) {
+            (Some(x), Some(a), _) => format!("{x} on {a}"),
+            (_, _, Some(q)) => format!("questionnaire risk {q}"),
+            _ => String::new(),
+        };
+        let st = serde_json::to_value(i.status)
+            .ok()
+            .and_then(|x| x.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let _ = writeln!(s, "    {:<10} {:<15} {}", i.item, st, what);
+    }
+    for m in &v.messages {
+        let _ = writeln!(s, "    [{}] {}: {}", m.at, m.from, m.text);
+    }
+    s
+}

@@ -1,0 +1,224 @@
+//! Read models: plans as users see them.
+
+use crate::core::{Plan, State, WorkflowError};
+use crate::model::{HOST, ItemStatus, PlanStatus, PlanTarget};
+use posture_core::{Catalog, Grade, Timestamp};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One item as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ItemView {
+    /// Id.
+    pub item: String,
+    /// Issue type.
+    pub issue: Option<String>,
+    /// Asset.
+    pub asset: Option<String>,
+    /// Questionnaire risk.
+    pub questionnaire_risk: Option<String>,
+    /// Status.
+    pub status: ItemStatus,
+    /// Times reopened.
+    pub reopened: u32,
+    /// Why it matters (from the catalog).
+    pub risk: Option<String>,
+    /// How to fix it (from the catalog).
+    pub remediation: Option<String>,
+    /// Information the vendor provided.
+    pub info: Option<String>,
+}
+
+/// Progress of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Progress {
+    /// Items verified by a rescan.
+    pub verified: u32,
+    /// Items settled by accepted information.
+    pub accepted: u32,
+    /// All items.
+    pub total: u32,
+    /// Whether the target is met (null until a score is recorded, for
+    /// score and grade targets).
+    pub target_met: Option<bool>,
+}
+
+/// A message as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MessageView {
+    /// Author.
+    pub from: String,
+    /// When.
+    pub at: Timestamp,
+    /// Text.
+    pub text: String,
+}
+
+/// A plan as the wire protocol shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanView {
+    /// Id.
+    pub plan: String,
+    /// Title.
+    pub title: String,
+    /// Requesting organisation.
+    pub requester: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Assignee.
+    pub assignee: String,
+    /// Status.
+    pub status: PlanStatus,
+    /// Target.
+    pub target: PlanTarget,
+    /// Due.
+    pub due: Timestamp,
+    /// Past due and not finished.
+    pub overdue: bool,
+    /// Items.
+    pub items: Vec<ItemView>,
+    /// Progress.
+    pub progress: Progress,
+    /// Thread.
+    pub messages: Vec<MessageView>,
+}
+
+fn target_met(state: &State, p: &Plan) -> Option<bool> {
+    let org = state.orgs.get(&p.vendor)?;
+    let t = &p.target;
+    if let Some(issues) = &t.issues {
+        let relevant: Vec<_> = p
+            .items
+            .iter()
+            .filter(|i| i.issue.as_ref().is_some_and(|x| issues.contains(x)))
+            .collect();
+        return Some(
+            !relevant.is_empty()
+                && relevant
+                    .iter()
+                    .all(|i| matches!(i.status, ItemStatus::Verified | ItemStatus::Accepted)),
+        );
+    }
+    let score = match t.factor {
+        Some(f) => *org.factors.get(&f)?,
+        None => org.score?.0,
+    };
+    if let Some(g) = t.grade {
+        return Some(Grade::from_score(score).meets(g));
+    }
+    t.score.map(|s| score >= s)
+}
+
+/// A plan as `actor` sees it at `now`.
+///
+/// # Errors
+/// `not_found` when the plan does not exist or the actor may not see it.
+pub fn plan_view(
+    state: &State,
+    catalog: &Catalog,
+    actor: &str,
+    id: &str,
+    now: Timestamp,
+) -> Result<PlanView, WorkflowError> {
+    let p = match state.plans.get(id) {
+        Some(p) if state.can_see(actor, p) => p,
+        _ => return Err(WorkflowError::not_found("plan", id)),
+    };
+    let items: Vec<ItemView> = p
+        .items
+        .iter()
+        .map(|i| {
+            let entry = i
+                .issue
+                .as_deref()
+                .and_then(|x| catalog.get(x))
+                .map(|(_, t)| t);
+            ItemView {
+                item: i.item.clone(),
+                issue: i.issue.clone(),
+                asset: i.asset.clone(),
+                questionnaire_risk: i.questionnaire_risk.clone(),
+                status: i.status,
+                reopened: i.reopened,
+                risk: entry.map(|t| t.risk.clone()),
+                remediation: entry.map(|t| t.remediation.clone()),
+                info: i.info.clone(),
+            }
+        })
+        .collect();
+    let count = |s: ItemStatus| p.items.iter().filter(|i| i.status == s).count() as u32;
+    let progress = Progress {
+        verified: count(ItemStatus::Verified),
+        accepted: count(ItemStatus::Accepted),
+        total: p.items.len() as u32,
+        target_met: target_met(state, p),
+    };
+    let finished = progress.target_met == Some(true)
+        || (progress.total > 0 && progress.verified + progress.accepted == progress.total);
+    Ok(PlanView {
+        plan: id.to_owned(),
+        title: p.title.clone(),
+        requester: p.requester.clone(),
+        vendor: p.vendor.clone(),
+        assignee: p.assignee.clone(),
+        status: p.status,
+        target: p.target.clone(),
+        due: p.due,
+        overdue: p.status == PlanStatus::Sent && now > p.due && !finished,
+        items,
+        progress,
+        messages: p
+            .messages
+            .iter()
+            .map(|m| MessageView {
+                from: m.from.clone(),
+                at: m.at,
+                text: m.text.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Plans assigned to a vendor user ("assigned to us"): only theirs.
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn assigned(
+    state: &State,
+    catalog: &Catalog,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<PlanView>, WorkflowError> {
+    if actor != HOST && !state.users.contains_key(actor) {
+        return Err(WorkflowError::not_found("user", actor));
+    }
+    state
+        .plans
+        .iter()
+        .filter(|(_, p)| p.assignee == actor && p.status != PlanStatus::Draft)
+        .map(|(id, _)| plan_view(state, catalog, actor, id, now))
+        .collect()
+}
+
+/// Plans sent by the actor's organisation ("sent by us").
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn sent(
+    state: &State,
+    catalog: &Catalog,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<PlanView>, WorkflowError> {
+    let org = &state
+        .users
+        .get(actor)
+        .ok_or_else(|| WorkflowError::not_found("user", actor))?
+        .org;
+    state
+        .plans
+        .iter()
+        .filter(|(_, p)| p.requester == *org)
+        .map(|(id, _)| plan_view(state, catalog, actor, id, now))
+        .collect()
+}

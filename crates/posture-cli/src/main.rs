@@ -168,6 +168,19 @@ enum WorkflowCommand {
         #[arg(long, value_name = "FILE|-", default_value = "-")]
         input: String,
     },
+    /// Run the pending rescans with the collector and record the results.
+    Rescan {
+        /// Resolver to query (default: the system resolver).
+        #[arg(long, value_name = "IP:PORT")]
+        nameserver: Option<std::net::SocketAddr>,
+        /// Per-query timeout in milliseconds.
+        #[arg(long, value_name = "MS")]
+        timeout: Option<u64>,
+        /// TCP ports to probe: PORT or PORT=ISSUE (default: the built-in
+        /// ports of each pending issue).
+        #[arg(long, value_name = "LIST")]
+        ports: Option<String>,
+    },
     /// Read plans as an actor sees them.
     Query {
         /// `assigned`, `sent` or `plan`.
@@ -325,6 +338,11 @@ fn run(cli: Cli) -> Result<String, CliError> {
         }
         Command::Workflow { store, command } => match command {
             WorkflowCommand::Apply { input } => workflow_cmd::apply(&store, &input),
+            WorkflowCommand::Rescan {
+                nameserver,
+                timeout,
+                ports,
+            } => workflow_cmd::rescan(&store, nameserver, timeout, ports.as_deref()),
             WorkflowCommand::Query {
                 what,
                 actor,

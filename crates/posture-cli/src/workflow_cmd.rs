@@ -192,3 +192,101 @@ fn plan_table(v: &query::PlanView) -> String {
     }
     s
 }
+
+/// `posture workflow --store FILE rescan`: runs every pending rescan with
+/// the collector and records the outcomes as the host. Prints one line per
+/// rescan: the item and the `record_rescan` response.
+pub fn rescan(
+    store_path: &Path,
+    nameserver: Option<std::net::SocketAddr>,
+    timeout_ms: Option<u64>,
+    ports: Option<&str>,
+) -> Result<String, CliError> {
+    use posture_plan::ItemStatus;
+    use posture_signals::{PORT_TABLE, ScanConfig};
+    let mut store = open(store_path)?;
+    let pending: Vec<(String, String, String, String)> = store
+        .state()
+        .plans
+        .iter()
+        .flat_map(|(pid, p)| {
+            p.items
+                .iter()
+                .filter(|i| i.status == ItemStatus::PendingRescan)
+                .filter_map(move |i| {
+                    Some((
+                        pid.clone(),
+                        i.item.clone(),
+                        i.issue.clone()?,
+                        i.asset.clone()?,
+                    ))
+                })
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(String::new());
+    }
+    let mut config = ScanConfig::default();
+    config.policy.nameserver = nameserver;
+    if let Some(ms) = timeout_ms {
+        config.policy.timeout = std::time::Duration::from_millis(ms.max(1));
+    }
+    config.ports = match ports {
+        Some(p) => {
+            posture_signals::parse_ports(p).map_err(|e| CliError::Usage(format!("--ports: {e}")))?
+        }
+        None => PORT_TABLE
+            .iter()
+            .filter(|(_, issue)| pending.iter().any(|(_, _, i, _)| i == issue))
+            .map(|(port, issue)| posture_signals::PortCheck {
+                port: *port,
+                issue: (*issue).to_owned(),
+            })
+            .collect(),
+    };
+    let mut targets: Vec<String> = pending.iter().map(|(_, _, _, a)| a.clone()).collect();
+    targets.sort();
+    targets.dedup();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("starting the async runtime: {e}")))?;
+    let report = rt
+        .block_on(posture_signals::scan(&targets, &config))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let now = Timestamp(chrono::Utc::now());
+    let requests: Vec<Request> = pending
+        .iter()
+        .map(|(plan, item, issue, asset)| {
+            let seen: Vec<_> = report.signals.iter().filter(|s| s.check == *issue && s.asset.eq_ignore_ascii_case(asset)).collect();
+            let outcome = if seen.iter().any(|s| s.outcome == posture_core::Outcome::Detected) {
+                posture_core::Outcome::Detected
+            } else if seen.iter().any(|s| s.outcome == posture_core::Outcome::Clean) {
+                posture_core::Outcome::Clean
+            } else {
+                posture_core::Outcome::Inconclusive
+            };
+            let json = serde_json::json!({"type": "record_rescan", "plan": plan, "item": item, "outcome": outcome});
+            serde_json::from_value::<Command>(json)
+                .map(|command| Request { actor: posture_plan::HOST.to_owned(), at: now, command })
+                .map_err(|e| CliError::Internal(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let responses = store.run_batch(&requests).map_err(|e| CliError::Io {
+        path: store_path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let mut out = String::new();
+    for ((plan, item, issue, asset), (req, resp)) in
+        pending.iter().zip(requests.iter().zip(responses))
+    {
+        let outcome = match &req.command {
+            Command::RecordRescan { outcome, .. } => *outcome,
+            _ => posture_core::Outcome::Inconclusive,
+        };
+        let line = serde_json::json!({"plan": plan, "item": item, "issue": issue, "asset": asset, "outcome": outcome, "response": resp});
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -996,3 +996,145 @@ fn concurrent_writers_lose_no_event() {
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 200);
 }
+
+#[test]
+fn a_process_killed_mid_write_leaves_a_consistent_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wf.sqlite");
+    let st = store.to_str().unwrap().to_owned();
+    let o = posture(
+        &["workflow", "--store", &st, "apply"],
+        Some(&wf_lines(&SETUP[..5])),
+    );
+    assert!(o.status.success());
+    // A long stream of commands, killed with SIGKILL while writing.
+    let lines: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"type": "create_plan", "plan": "k{i}", "vendor": "pay", "assignee": "victor", "title": "t", "target": {{"score": "85"}}, "due": "2026-12-01T00:00:00Z"}}"#))
+        .collect();
+    let pairs: Vec<(&str, &str)> = lines.iter().map(|l| ("alice", l.as_str())).collect();
+    let input_path = dir.path().join("in.ndjson");
+    std::fs::write(&input_path, wf_lines(&pairs)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args([
+            "workflow",
+            "--store",
+            &st,
+            "apply",
+            "--input",
+            input_path.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read some acknowledgements, then kill.
+    let mut acked = 0usize;
+    {
+        use std::io::BufRead;
+        let out = child.stdout.take().unwrap();
+        let mut r = std::io::BufReader::new(out);
+        let mut line = String::new();
+        while acked < 700 && r.read_line(&mut line).unwrap() > 0 {
+            assert!(line.contains("\"ok\":true"), "{line}");
+            acked += 1;
+            line.clear();
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    // Every acknowledged plan is there; the store opens and replays; the
+    // next writer carries on.
+    let o = posture(
+        &[
+            "workflow", "--store", &st, "query", "sent", "--actor", "alice", "--format", "json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let n = serde_json::from_str::<Value>(&stdout(&o))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(n >= acked, "{n} plans stored but {acked} acknowledged");
+    assert!(n <= 20_000);
+    eprintln!("killed after {acked} acknowledgements; {n} plans stored");
+    let o = posture(
+        &["workflow", "--store", &st, "apply"],
+        Some(&wf_lines(&[(
+            "alice",
+            r#"{"type": "create_plan", "plan": "after", "vendor": "pay", "assignee": "victor", "title": "t", "target": {"score": "85"}, "due": "2026-12-01T00:00:00Z"}"#,
+        )])),
+    );
+    assert!(stdout(&o).contains("\"ok\":true"), "{}", stdout(&o));
+}
+
+#[test]
+fn workflow_rescan_verifies_a_fix_against_the_server() {
+    use posture_sandbox::RecordValue;
+    let mut w = posture_sandbox::World::new();
+    // The vendor has fixed SPF but not its CAA record.
+    w.txt("pay.example", "v=spf1 ip4:192.0.2.0/24 -all").add(
+        "pay.example",
+        RecordValue::Mx(10, "mail.pay.example".into()),
+    );
+    let (ns, _stop) = sandbox(w);
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("wf.sqlite").to_str().unwrap().to_owned();
+    let mut lines = SETUP.to_vec();
+    lines.push(("alice", r#"{"type": "add_plan_item", "plan": "p1", "item": "i2", "issue": "caa_missing", "asset": "pay.example"}"#));
+    lines.push((
+        "victor",
+        r#"{"type": "mark_fixed", "plan": "p1", "item": "i1"}"#,
+    ));
+    lines.push((
+        "victor",
+        r#"{"type": "mark_fixed", "plan": "p1", "item": "i2"}"#,
+    ));
+    let o = posture(
+        &["workflow", "--store", &st, "apply"],
+        Some(&wf_lines(&lines)),
+    );
+    assert!(
+        stdout(&o).lines().all(|l| l.contains("\"ok\":true")),
+        "{}",
+        stdout(&o)
+    );
+    let o = posture(
+        &[
+            "workflow",
+            "--store",
+            &st,
+            "rescan",
+            "--nameserver",
+            &ns.to_string(),
+            "--timeout",
+            "1000",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(out.len(), 2);
+    let o = posture(
+        &[
+            "workflow", "--store", &st, "query", "plan", "--id", "p1", "--actor", "alice",
+            "--format", "json",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["items"][0]["status"], "verified",
+        "SPF fixed: {}",
+        v["items"][0]
+    );
+    assert_eq!(
+        v["items"][1]["status"], "open",
+        "CAA still missing: reopened"
+    );
+    assert_eq!(v["items"][1]["reopened"], 1);
+}

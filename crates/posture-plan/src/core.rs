@@ -673,13 +673,20 @@ pub fn decide(
 /// Folds one event into the state. Events come from [`decide`] (or a
 /// store written by it), so they are applied as facts.
 pub fn apply(state: &mut State, e: &Envelope) {
-    match &e.event {
+    apply_owned(state, e.clone());
+}
+
+/// [`apply`], taking the event by value (no copies of its strings; the
+/// store's replay path).
+pub fn apply_owned(state: &mut State, e: Envelope) {
+    let (at, actor) = (e.at, e.actor);
+    match e.event {
         Event::OrganizationRegistered { org, name, domains } => {
             state.orgs.insert(
-                org.clone(),
+                org,
                 Org {
-                    name: name.clone(),
-                    domains: domains.clone(),
+                    name,
+                    domains,
                     ..Org::default()
                 },
             );
@@ -691,18 +698,18 @@ pub fn apply(state: &mut State, e: &Envelope) {
             email,
         } => {
             state.users.insert(
-                user.clone(),
+                user,
                 User {
-                    org: org.clone(),
-                    name: name.clone(),
-                    email: email.clone(),
+                    org,
+                    name,
+                    email,
                     last_login: None,
                 },
             );
         }
         Event::LoginRecorded { user } => {
-            if let Some(u) = state.users.get_mut(user) {
-                u.last_login = Some(e.at);
+            if let Some(u) = state.users.get_mut(&user) {
+                u.last_login = Some(at);
             }
         }
         Event::ScoreRecorded {
@@ -711,9 +718,9 @@ pub fn apply(state: &mut State, e: &Envelope) {
             grade,
             factors,
         } => {
-            if let Some(o) = state.orgs.get_mut(org) {
-                o.score = Some((*score, *grade));
-                o.factors = factors.clone().unwrap_or_default();
+            if let Some(o) = state.orgs.get_mut(&org) {
+                o.score = Some((score, grade));
+                o.factors = factors.unwrap_or_default();
             }
         }
         Event::PlanCreated {
@@ -726,15 +733,15 @@ pub fn apply(state: &mut State, e: &Envelope) {
             due,
         } => {
             state.plans.insert(
-                plan.clone(),
+                plan,
                 Plan {
-                    requester: requester.clone(),
-                    created_by: e.actor.clone(),
-                    vendor: vendor.clone(),
-                    assignee: assignee.clone(),
-                    title: title.clone(),
-                    target: target.clone(),
-                    due: *due,
+                    requester,
+                    created_by: actor,
+                    vendor,
+                    assignee,
+                    title,
+                    target,
+                    due,
                     status: PlanStatus::Draft,
                     items: Vec::new(),
                     messages: Vec::new(),
@@ -748,12 +755,12 @@ pub fn apply(state: &mut State, e: &Envelope) {
             asset,
             questionnaire_risk,
         } => {
-            if let Some(p) = state.plans.get_mut(plan) {
+            if let Some(p) = state.plans.get_mut(&plan) {
                 p.items.push(Item {
-                    item: item.clone(),
-                    issue: issue.clone(),
-                    asset: asset.clone(),
-                    questionnaire_risk: questionnaire_risk.clone(),
+                    item,
+                    issue,
+                    asset,
+                    questionnaire_risk,
                     status: ItemStatus::Open,
                     reopened: 0,
                     info: None,
@@ -761,17 +768,13 @@ pub fn apply(state: &mut State, e: &Envelope) {
             }
         }
         Event::PlanStatusChanged { plan, status } => {
-            if let Some(p) = state.plans.get_mut(plan) {
-                p.status = *status;
+            if let Some(p) = state.plans.get_mut(&plan) {
+                p.status = status;
             }
         }
         Event::MessagePosted { plan, from, text } => {
-            if let Some(p) = state.plans.get_mut(plan) {
-                p.messages.push(Message {
-                    from: from.clone(),
-                    at: e.at,
-                    text: text.clone(),
-                });
+            if let Some(p) = state.plans.get_mut(&plan) {
+                p.messages.push(Message { from, at, text });
             }
         }
         Event::ItemStatusChanged {
@@ -782,15 +785,15 @@ pub fn apply(state: &mut State, e: &Envelope) {
         } => {
             if let Some(it) = state
                 .plans
-                .get_mut(plan)
-                .and_then(|p| p.items.iter_mut().find(|i| i.item == *item))
+                .get_mut(&plan)
+                .and_then(|p| p.items.iter_mut().find(|i| i.item == item))
             {
-                if *status == ItemStatus::Open && it.status != ItemStatus::Open {
+                if status == ItemStatus::Open && it.status != ItemStatus::Open {
                     it.reopened += 1;
                 }
-                it.status = *status;
+                it.status = status;
                 if info.is_some() {
-                    it.info = info.clone();
+                    it.info = info;
                 }
             }
         }

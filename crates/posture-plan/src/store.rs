@@ -7,7 +7,7 @@
 //! user) also carries a version with a uniqueness constraint, so an append
 //! decided on a stale view is refused rather than interleaved.
 
-use crate::core::{State, WorkflowError, apply, decide};
+use crate::core::{State, WorkflowError, apply, apply_owned, decide};
 use crate::model::{Command, EVENT_VERSION, Effect, Envelope, Event};
 use posture_core::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -152,20 +152,13 @@ impl Store {
 
     /// Applies events appended since the last read (by any process).
     fn catch_up(&mut self) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, stream, version, v, body FROM events WHERE seq > ?1 ORDER BY seq",
-        )?;
-        let rows = stmt.query_map(params![self.last_seq], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (seq, stream, version, v, body) = row?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, v, body FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = stmt.query(params![self.last_seq])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let v: u32 = r.get(1)?;
             if v > EVENT_VERSION {
                 return Err(StoreError::NewerVersion {
                     seq,
@@ -173,14 +166,21 @@ impl Store {
                     known: EVENT_VERSION,
                 });
             }
-            let e: Envelope = serde_json::from_str(&body).map_err(|err| StoreError::Corrupt {
+            // Borrow the text from SQLite's row buffer: no copy per event.
+            let body = r.get_ref(2)?.as_str().map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            let e: Envelope = serde_json::from_str(body).map_err(|err| StoreError::Corrupt {
                 seq,
                 message: err.to_string(),
             })?;
-            apply(&mut self.state, &e);
-            self.versions.insert(stream, version);
+            apply_owned(&mut self.state, e);
             self.last_seq = seq;
         }
+        // Stream versions are looked up when appending; what this process
+        // cached may be stale now.
+        self.versions.clear();
         Ok(())
     }
 
@@ -247,7 +247,14 @@ impl Store {
                 Ok(d) => {
                     for e in &d.events {
                         let stream = stream_of(&e.event);
-                        let version = self.versions.get(&stream).copied().unwrap_or(0) + 1;
+                        let version = match self.versions.get(&stream) {
+                            Some(v) => *v,
+                            None => self.conn.query_row(
+                                "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1",
+                                params![stream],
+                                |r| r.get::<_, i64>(0),
+                            )?,
+                        } + 1;
                         let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
                             seq: -1,
                             message: err.to_string(),

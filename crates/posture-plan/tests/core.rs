@@ -405,3 +405,127 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn progress_target_and_overdue_are_derived() {
+    use posture_plan::query::{assigned, plan_view, sent};
+    let mut w = World::with_sent_plan();
+    let catalog = posture_core::Catalog::builtin();
+    let before_due = t("2026-11-15T00:00:00Z");
+    let after_due = t("2026-12-02T00:00:00Z");
+    let v = plan_view(&w.state, &catalog, "alice", "p1", after_due).unwrap();
+    assert!(v.overdue, "past due with open items");
+    assert_eq!(v.progress.target_met, None, "no score recorded yet");
+    assert!(
+        !plan_view(&w.state, &catalog, "alice", "p1", before_due)
+            .unwrap()
+            .overdue
+    );
+    // The vendor's score reaches the target grade B: target met, no longer overdue.
+    w.ok(
+        HOST,
+        r#"{"type":"record_score","org":"pay","score":"84.20","grade":"B"}"#,
+    );
+    let v = plan_view(&w.state, &catalog, "victor", "p1", after_due).unwrap();
+    assert_eq!(v.progress.target_met, Some(true));
+    assert!(!v.overdue);
+    assert_eq!(
+        v.items[0].remediation.as_deref().map(|r| !r.is_empty()),
+        Some(true)
+    );
+    w.ok(
+        HOST,
+        r#"{"type":"record_score","org":"pay","score":"71.00","grade":"C"}"#,
+    );
+    assert_eq!(
+        plan_view(&w.state, &catalog, "alice", "p1", after_due)
+            .unwrap()
+            .progress
+            .target_met,
+        Some(false)
+    );
+    // Progress counts verified and accepted items.
+    w.ok("victor", r#"{"type":"mark_fixed","plan":"p1","item":"i1"}"#);
+    w.ok(
+        HOST,
+        r#"{"type":"record_rescan","plan":"p1","item":"i1","outcome":"clean"}"#,
+    );
+    w.ok(
+        "victor",
+        r#"{"type":"provide_info","plan":"p1","item":"q1","kind":"dispute","text":"n/a"}"#,
+    );
+    w.ok("alice", r#"{"type":"accept_info","plan":"p1","item":"q1"}"#);
+    let v = plan_view(&w.state, &catalog, "alice", "p1", after_due).unwrap();
+    assert_eq!(
+        (v.progress.verified, v.progress.accepted, v.progress.total),
+        (1, 1, 3)
+    );
+    // Lists: only the assignee's plans, only the requester's plans.
+    assert_eq!(
+        assigned(&w.state, &catalog, "victor", after_due)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        assigned(&w.state, &catalog, "vera", after_due)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(sent(&w.state, &catalog, "amy", after_due).unwrap().len(), 1);
+    assert!(
+        sent(&w.state, &catalog, "victor", after_due)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        plan_view(&w.state, &catalog, "oscar", "p1", after_due)
+            .unwrap_err()
+            .code,
+        "not_found"
+    );
+    assert_eq!(
+        assigned(&w.state, &catalog, "ghost", after_due)
+            .unwrap_err()
+            .code,
+        "not_found"
+    );
+}
+
+#[test]
+fn host_commands_from_users_and_unknown_subjects() {
+    let mut w = World::new();
+    for c in [
+        r#"{"type":"register_user","user":"x","org":"acme","name":"X","email":"x@acme.example"}"#,
+        r#"{"type":"record_login","user":"alice"}"#,
+        r#"{"type":"record_score","org":"pay","score":"80","grade":"B"}"#,
+    ] {
+        assert_eq!(w.err("alice", c), "forbidden", "{c}");
+        assert_eq!(w.err("victor", c), "forbidden", "{c}");
+    }
+    assert_eq!(
+        w.err(HOST, r#"{"type":"record_login","user":"ghost"}"#),
+        "not_found"
+    );
+    assert_eq!(
+        w.err(
+            HOST,
+            r#"{"type":"record_score","org":"ghost","score":"80","grade":"B"}"#
+        ),
+        "not_found"
+    );
+    assert_eq!(
+        w.err(
+            HOST,
+            r#"{"type":"record_score","org":"pay","score":"101","grade":"A"}"#
+        ),
+        "invalid"
+    );
+    assert_eq!(
+        w.err(
+            HOST,
+            r#"{"type":"register_user","user":"y","org":"ghost","name":"Y","email":"y@x.example"}"#
+        ),
+        "not_found"
+    );
+}

@@ -1,0 +1,139 @@
+#![allow(missing_docs)]
+//! The workflow store: replaying 1,000,000 events, and durable command
+//! throughput with and without group commit (the same-run baseline is one
+//! transaction per command).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use posture_plan::{Command, HOST, Request, Store};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn req(actor: &str, json: &str) -> Request {
+    #[allow(clippy::expect_used)]
+    let command = serde_json::from_str::<Command>(json).expect("valid command");
+    #[allow(clippy::expect_used)]
+    let at = "2026-11-01T00:00:00Z".parse().expect("valid time");
+    Request {
+        actor: actor.into(),
+        at,
+        command,
+    }
+}
+
+fn setup() -> Vec<Request> {
+    vec![
+        req(
+            HOST,
+            r#"{"type":"register_organization","org":"a","name":"A","domains":[]}"#,
+        ),
+        req(
+            HOST,
+            r#"{"type":"register_organization","org":"b","name":"B","domains":[]}"#,
+        ),
+        req(
+            HOST,
+            r#"{"type":"register_user","user":"u","org":"a","name":"U","email":"u@a.example"}"#,
+        ),
+        req(
+            HOST,
+            r#"{"type":"register_user","user":"v","org":"b","name":"V","email":"v@b.example"}"#,
+        ),
+    ]
+}
+
+fn plan_commands(from: usize, n: usize) -> Vec<Request> {
+    (from..from + n)
+        .map(|i| req("u", &format!(r#"{{"type":"add_plan_item","plan":"p{}","item":"i{i}","issue":"spf_missing","asset":"b.example"}}"#, i / 50)))
+        .collect()
+}
+
+fn plans(from: usize, n: usize) -> Vec<Request> {
+    (from..from + n)
+        .map(|p| req("u", &format!(r#"{{"type":"create_plan","plan":"p{p}","vendor":"b","assignee":"v","title":"t","target":{{"grade":"B"}},"due":"2026-12-01T00:00:00Z"}}"#)))
+        .collect()
+}
+
+#[allow(clippy::expect_used)]
+fn bench(c: &mut Criterion) {
+    let events: usize = std::env::var("POSTURE_BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // A store of about `events` events: plans of one creation and 50 items.
+    let big = dir.path().join("big.sqlite");
+    {
+        let mut s = Store::open(&big).expect("store");
+        s.run_batch(&setup()).expect("setup");
+        let n_plans = events / 50;
+        for chunk in 0..n_plans.div_ceil(1000) {
+            let from = chunk * 1000;
+            let k = 1000.min(n_plans - from);
+            s.run_batch(&plans(from, k)).expect("plans");
+            s.run_batch(&plan_commands(from * 50, k * 50))
+                .expect("items");
+        }
+    }
+    let stored = Store::open(&big)
+        .expect("reopen")
+        .events()
+        .expect("events")
+        .len() as u64;
+
+    let mut g = c.benchmark_group("workflow_replay");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(stored));
+    g.bench_function("baseline_read_and_parse_json_values", |b| {
+        b.iter(|| {
+            let conn = rusqlite_open(&big);
+            let mut stmt = conn
+                .prepare("SELECT body FROM events ORDER BY seq")
+                .expect("prepare");
+            let mut n = 0usize;
+            let mut rows = stmt.query([]).expect("query");
+            while let Some(r) = rows.next().expect("row") {
+                let body: String = r.get(0).expect("body");
+                let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+                n += usize::from(v.is_object());
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("open_and_replay_store", |b| {
+        b.iter(|| black_box(Store::open(&big).expect("open").state().plans.len()))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("workflow_durable_commands");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1000));
+    let mut round = 0usize;
+    let small = dir.path().join("small.sqlite");
+    let mut s = Store::open(&small).expect("store");
+    s.run_batch(&setup()).expect("setup");
+    g.bench_function("group_commit_1000_per_transaction", |b| {
+        b.iter(|| {
+            round += 1;
+            black_box(s.run_batch(&plans(round * 1000, 1000)).expect("batch"))
+        })
+    });
+    g.bench_function("baseline_one_transaction_per_command", |b| {
+        b.iter(|| {
+            round += 1;
+            for r in plans(round * 1000, 1000) {
+                black_box(s.run_batch(std::slice::from_ref(&r)).expect("one"));
+            }
+        })
+    });
+    g.finish();
+}
+
+fn rusqlite_open(p: &std::path::Path) -> rusqlite::Connection {
+    #[allow(clippy::expect_used)]
+    rusqlite::Connection::open(p).expect("open")
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

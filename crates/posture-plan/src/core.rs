@@ -2,8 +2,8 @@
 //! and `apply(state, event)`. No I/O, no clock: the caller passes `now`.
 
 use crate::model::{
-    Command, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus, PlanStatus,
-    PlanTarget,
+    Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus,
+    PlanStatus, PlanTarget,
 };
 use posture_core::{Factor, Grade, Outcome, Timestamp};
 use rust_decimal::Decimal;
@@ -131,6 +131,21 @@ pub struct Plan {
     pub messages: Vec<Message>,
 }
 
+/// A contact kept by a requesting organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The requesting organisation that keeps it.
+    pub requester: String,
+    /// Vendor, name, e-mail, title.
+    pub fields: ContactFields,
+    /// Latest (re-)invitation.
+    pub invited_at: Option<Timestamp>,
+    /// Invitations sent, re-sends included.
+    pub invitations: u32,
+    /// The vendor user created on acceptance.
+    pub accepted_user: Option<String>,
+}
+
 /// Everything the events say, folded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct State {
@@ -140,6 +155,105 @@ pub struct State {
     pub users: BTreeMap<String, User>,
     /// Plans by id.
     pub plans: BTreeMap<String, Plan>,
+    /// Contacts by id.
+    pub contacts: BTreeMap<String, Contact>,
+}
+
+/// Free-mail providers: addresses there are not corporate contacts.
+const FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "ymail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "live.com",
+    "msn.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "mail.com",
+    "yandex.ru",
+    "yandex.com",
+    "mail.ru",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "zoho.com",
+    "fastmail.com",
+    "tutanota.com",
+    "hey.com",
+];
+
+/// Checks a contact's e-mail: well formed, not free mail, on one of the
+/// vendor's domains (or a subdomain of one).
+fn check_email(email: &str, vendor: &Org) -> Result<(), WorkflowError> {
+    let bad = || WorkflowError::invalid(format!("email `{email}` is not a valid address"));
+    let (local, domain) = email.rsplit_once('@').ok_or_else(bad)?;
+    let domain = domain.to_ascii_lowercase();
+    if local.is_empty()
+        || local.contains(char::is_whitespace)
+        || domain.parse::<posture_core::HostName>().is_err()
+        || !domain.contains('.')
+    {
+        return Err(bad());
+    }
+    if FREE_MAIL.contains(&domain.as_str()) {
+        return Err(WorkflowError::invalid(format!(
+            "email `{email}` is a free-mail address; use the contact's corporate address"
+        )));
+    }
+    let on_vendor = vendor.domains.iter().any(|d| {
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        domain == d || domain.ends_with(&format!(".{d}"))
+    });
+    if on_vendor {
+        Ok(())
+    } else {
+        Err(WorkflowError::invalid(format!(
+            "email `{email}` is not on one of the vendor's domains ({})",
+            vendor.domains.join(", ")
+        )))
+    }
+}
+
+impl State {
+    /// Whether an organisation has claimed its scorecard (a member logged in).
+    pub fn claimed(&self, org: &str) -> bool {
+        self.users
+            .values()
+            .any(|u| u.org == org && u.last_login.is_some())
+    }
+
+    /// Whether an organisation is active: claimed, and a member logged in
+    /// within the last 90 days.
+    pub fn active(&self, org: &str, now: Timestamp) -> bool {
+        self.users
+            .values()
+            .filter(|u| u.org == org)
+            .filter_map(|u| u.last_login)
+            .any(|t| now.0.signed_duration_since(t.0) <= chrono::TimeDelta::days(90))
+    }
+
+    /// A contact the actor's organisation keeps.
+    fn own_contact(&self, actor: &str, id: &str) -> Result<&Contact, WorkflowError> {
+        let u = self
+            .user(actor)
+            .map_err(|_| WorkflowError::not_found("contact", id))?;
+        match self.contacts.get(id) {
+            Some(c) if c.requester == u.org => Ok(c),
+            _ => Err(WorkflowError::not_found("contact", id)),
+        }
+    }
 }
 
 /// The outcome of an accepted command.
@@ -667,6 +781,194 @@ pub fn decide(
                 info: None,
             }))
         }
+        Command::AddContact {
+            contact,
+            vendor,
+            name,
+            email,
+            title,
+            ..
+        } => {
+            let u = state.user(actor)?;
+            nonempty("contact", contact)?;
+            nonempty("name", name)?;
+            let v = state
+                .orgs
+                .get(vendor)
+                .ok_or_else(|| WorkflowError::not_found("organisation", vendor))?;
+            if *vendor == u.org {
+                return Err(WorkflowError::invalid(
+                    "a contact is at another organisation (a vendor)",
+                ));
+            }
+            check_email(email, v)?;
+            let fields = ContactFields {
+                vendor: vendor.clone(),
+                name: name.clone(),
+                email: email.clone(),
+                title: title.clone(),
+            };
+            if let Some(c) = state.contacts.get(contact) {
+                return if c.requester == u.org && c.fields == fields {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "contact id `{contact}` is taken"
+                    )))
+                };
+            }
+            Ok(one(Event::ContactSaved {
+                contact: contact.clone(),
+                requester: u.org.clone(),
+                fields,
+            }))
+        }
+        Command::EditContact {
+            contact,
+            vendor,
+            name,
+            email,
+            title,
+            ..
+        } => {
+            let c = state.own_contact(actor, contact)?;
+            let mut fields = c.fields.clone();
+            if let Some(v) = vendor {
+                fields.vendor = v.clone();
+            }
+            if let Some(n) = name {
+                nonempty("name", n)?;
+                fields.name = n.clone();
+            }
+            if let Some(e) = email {
+                fields.email = e.clone();
+            }
+            if let Some(t) = title {
+                fields.title = Some(t.clone());
+            }
+            let v = state
+                .orgs
+                .get(&fields.vendor)
+                .ok_or_else(|| WorkflowError::not_found("organisation", &fields.vendor))?;
+            if fields.vendor == c.requester {
+                return Err(WorkflowError::invalid(
+                    "a contact is at another organisation (a vendor)",
+                ));
+            }
+            check_email(&fields.email, v)?;
+            if fields == c.fields {
+                return Ok(Decision::default());
+            }
+            Ok(one(Event::ContactSaved {
+                contact: contact.clone(),
+                requester: c.requester.clone(),
+                fields,
+            }))
+        }
+        Command::RemoveContact { contact, .. } => {
+            state.own_contact(actor, contact)?;
+            Ok(one(Event::ContactRemoved {
+                contact: contact.clone(),
+            }))
+        }
+        Command::SendInvitation {
+            contact, message, ..
+        }
+        | Command::ResendInvitation {
+            contact, message, ..
+        } => {
+            let c = state.own_contact(actor, contact)?;
+            let resend = matches!(command, Command::ResendInvitation { .. });
+            if c.accepted_user.is_some() {
+                return Err(WorkflowError::invalid_state(format!(
+                    "contact `{contact}` already accepted an invitation"
+                )));
+            }
+            if resend && c.invited_at.is_none() {
+                return Err(WorkflowError::invalid_state(format!(
+                    "contact `{contact}` has no invitation to re-send"
+                )));
+            }
+            if !resend {
+                if c.invited_at.is_some() {
+                    return Err(WorkflowError::invalid_state(format!(
+                        "contact `{contact}` is already invited; re-send instead"
+                    )));
+                }
+                if state.claimed(&c.fields.vendor) {
+                    return Err(WorkflowError::invalid_state(format!(
+                        "`{}` has already claimed its scorecard",
+                        c.fields.vendor
+                    )));
+                }
+            }
+            let mut d = one(Event::InvitationSent {
+                contact: contact.clone(),
+                message: message.clone(),
+                resend,
+            });
+            d.effects.push(Effect::Email {
+                template: if resend {
+                    "invitation_resend"
+                } else {
+                    "invitation"
+                }
+                .into(),
+                to: c.fields.email.clone(),
+                plan: None,
+            });
+            Ok(d)
+        }
+        Command::AcceptInvitation { contact, user, .. } => {
+            host_only(actor)?;
+            let c = state
+                .contacts
+                .get(contact)
+                .ok_or_else(|| WorkflowError::not_found("contact", contact))?;
+            if c.invited_at.is_none() {
+                return Err(WorkflowError::invalid_state(format!(
+                    "contact `{contact}` was not invited"
+                )));
+            }
+            if let Some(existing) = &c.accepted_user {
+                return if existing == user {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "contact `{contact}` accepted as `{existing}`"
+                    )))
+                };
+            }
+            nonempty("user", user)?;
+            if user == HOST || state.users.contains_key(user) {
+                return Err(WorkflowError::conflict(format!(
+                    "user id `{user}` is taken"
+                )));
+            }
+            Ok(Decision {
+                events: vec![
+                    envelope(
+                        actor,
+                        now,
+                        Event::UserRegistered {
+                            user: user.clone(),
+                            org: c.fields.vendor.clone(),
+                            name: c.fields.name.clone(),
+                            email: c.fields.email.clone(),
+                        },
+                    ),
+                    envelope(
+                        actor,
+                        now,
+                        Event::InvitationAccepted {
+                            contact: contact.clone(),
+                            user: user.clone(),
+                        },
+                    ),
+                ],
+                effects: Vec::new(),
+            })
+        }
     }
 }
 
@@ -795,6 +1097,39 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
                 if info.is_some() {
                     it.info = info;
                 }
+            }
+        }
+        Event::ContactSaved {
+            contact,
+            requester,
+            fields,
+        } => match state.contacts.get_mut(&contact) {
+            Some(c) => c.fields = fields,
+            None => {
+                state.contacts.insert(
+                    contact,
+                    Contact {
+                        requester,
+                        fields,
+                        invited_at: None,
+                        invitations: 0,
+                        accepted_user: None,
+                    },
+                );
+            }
+        },
+        Event::ContactRemoved { contact } => {
+            state.contacts.remove(&contact);
+        }
+        Event::InvitationSent { contact, .. } => {
+            if let Some(c) = state.contacts.get_mut(&contact) {
+                c.invited_at = Some(at);
+                c.invitations += 1;
+            }
+        }
+        Event::InvitationAccepted { contact, user } => {
+            if let Some(c) = state.contacts.get_mut(&contact) {
+                c.accepted_user = Some(user);
             }
         }
     }

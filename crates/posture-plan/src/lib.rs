@@ -16,10 +16,11 @@ pub mod query;
 mod store;
 
 pub use crate::core::{
-    Decision, Item, Message, Org, Plan, State, User, WorkflowError, apply, decide,
+    Contact, Decision, Item, Message, Org, Plan, State, User, WorkflowError, apply, apply_owned,
+    decide,
 };
 pub use crate::model::{
-    Command, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus, PlanStatus,
-    PlanTarget,
+    Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus,
+    PlanStatus, PlanTarget,
 };
 pub use crate::store::{Request, Response, Store, StoreError};

@@ -210,6 +210,83 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// Add a contact at a vendor (corporate e-mail on one of its domains).
+    AddContact {
+        /// Contact id (caller-chosen).
+        contact: String,
+        /// Vendor organisation.
+        vendor: String,
+        /// Name.
+        name: String,
+        /// Corporate e-mail.
+        email: String,
+        /// Job title.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Edit a contact (any of its fields).
+    EditContact {
+        /// Contact.
+        contact: String,
+        /// New vendor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vendor: Option<String>,
+        /// New name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// New e-mail.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        /// New title.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Remove a contact.
+    RemoveContact {
+        /// Contact.
+        contact: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Invite a contact to claim the vendor's scorecard.
+    SendInvitation {
+        /// Contact.
+        contact: String,
+        /// A short personal message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Send a pending invitation again.
+    ResendInvitation {
+        /// Contact.
+        contact: String,
+        /// A short personal message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The contact accepted: the host creates their vendor user (host only).
+    AcceptInvitation {
+        /// Contact.
+        contact: String,
+        /// The user id to create.
+        user: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
 }
 
 impl Command {
@@ -230,7 +307,13 @@ impl Command {
             | Command::RecordRescan { request_id, .. }
             | Command::ProvideInfo { request_id, .. }
             | Command::AcceptInfo { request_id, .. }
-            | Command::RejectInfo { request_id, .. } => request_id.as_deref(),
+            | Command::RejectInfo { request_id, .. }
+            | Command::AddContact { request_id, .. }
+            | Command::EditContact { request_id, .. }
+            | Command::RemoveContact { request_id, .. }
+            | Command::SendInvitation { request_id, .. }
+            | Command::ResendInvitation { request_id, .. }
+            | Command::AcceptInvitation { request_id, .. } => request_id.as_deref(),
         }
     }
 }
@@ -366,6 +449,37 @@ pub enum Event {
         /// Text.
         text: String,
     },
+    /// A contact was added or edited (the full new fields).
+    ContactSaved {
+        /// Contact.
+        contact: String,
+        /// The requesting organisation that keeps it.
+        requester: String,
+        /// Its fields.
+        fields: ContactFields,
+    },
+    /// A contact was removed.
+    ContactRemoved {
+        /// Contact.
+        contact: String,
+    },
+    /// An invitation was sent (or re-sent).
+    InvitationSent {
+        /// Contact.
+        contact: String,
+        /// Personal message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        /// A re-send.
+        resend: bool,
+    },
+    /// An invitation was accepted by a new vendor user.
+    InvitationAccepted {
+        /// Contact.
+        contact: String,
+        /// The user created.
+        user: String,
+    },
     /// An item's status changed.
     ItemStatusChanged {
         /// Plan.
@@ -378,6 +492,21 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         info: Option<String>,
     },
+}
+
+/// Contact events (part of [`Event`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactFields {
+    /// Vendor organisation.
+    pub vendor: String,
+    /// Name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// A stored event with its metadata.

@@ -108,6 +108,10 @@ fn stream_of(e: &Event) -> String {
         | Event::PlanStatusChanged { plan, .. }
         | Event::MessagePosted { plan, .. }
         | Event::ItemStatusChanged { plan, .. } => format!("plan:{plan}"),
+        Event::ContactSaved { contact, .. }
+        | Event::ContactRemoved { contact }
+        | Event::InvitationSent { contact, .. }
+        | Event::InvitationAccepted { contact, .. } => format!("contact:{contact}"),
     }
 }
 

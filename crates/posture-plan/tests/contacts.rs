@@ -1,0 +1,170 @@
+//! Contacts and invitations (the first part of the contact manager).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use posture_core::Timestamp;
+use posture_plan::{Command, Effect, HOST, State, apply, decide};
+
+struct W(State);
+
+impl W {
+    fn run(&mut self, actor: &str, json: &str, at: &str) -> Result<Vec<Effect>, String> {
+        let cmd: Command = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        let at: Timestamp = at.parse().unwrap();
+        match decide(&self.0, &cmd, actor, at) {
+            Ok(d) => {
+                for e in &d.events {
+                    apply(&mut self.0, e);
+                }
+                Ok(d.effects)
+            }
+            Err(e) => Err(e.code),
+        }
+    }
+    fn ok(&mut self, actor: &str, json: &str) -> Vec<Effect> {
+        self.run(actor, json, "2026-11-01T00:00:00Z")
+            .unwrap_or_else(|e| panic!("{actor} {json}: {e}"))
+    }
+    fn err(&mut self, actor: &str, json: &str) -> String {
+        let before = self.0.clone();
+        let e = self
+            .run(actor, json, "2026-11-01T00:00:00Z")
+            .expect_err(json);
+        assert_eq!(before, self.0);
+        e
+    }
+}
+
+fn world() -> W {
+    let mut w = W(State::default());
+    for c in [
+        r#"{"type":"register_organization","org":"acme","name":"Acme","domains":["acme.example"]}"#,
+        r#"{"type":"register_organization","org":"pay","name":"Payroll Co","domains":["pay.example","payroll.example"]}"#,
+        r#"{"type":"register_organization","org":"other","name":"Other","domains":["other.example"]}"#,
+        r#"{"type":"register_user","user":"alice","org":"acme","name":"Alice","email":"alice@acme.example"}"#,
+        r#"{"type":"register_user","user":"oscar","org":"other","name":"Oscar","email":"oscar@other.example"}"#,
+    ] {
+        w.ok(HOST, c);
+    }
+    w
+}
+
+#[test]
+fn corporate_emails_only() {
+    let mut w = world();
+    w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example","title":"CISO"}"#);
+    w.ok("alice", r#"{"type":"add_contact","contact":"c2","vendor":"pay","name":"Sub","email":"sub@eu.payroll.example"}"#);
+    for (email, why) in [
+        ("pat@gmail.com", "free-mail"),
+        ("pat@other.example", "not on one of the vendor's domains"),
+        ("not-an-address", "not a valid address"),
+        ("@pay.example", "not a valid address"),
+        (
+            "pat@pay.example.evil.example",
+            "not on one of the vendor's domains",
+        ),
+    ] {
+        let json = format!(
+            r#"{{"type":"add_contact","contact":"x","vendor":"pay","name":"X","email":"{email}"}}"#
+        );
+        assert_eq!(w.err("alice", &json), "invalid", "{email} ({why})");
+    }
+    assert_eq!(w.err("alice", r#"{"type":"add_contact","contact":"c3","vendor":"acme","name":"Self","email":"a@acme.example"}"#), "invalid");
+    assert_eq!(w.err("alice", r#"{"type":"add_contact","contact":"c3","vendor":"ghost","name":"G","email":"g@ghost.example"}"#), "not_found");
+    // Same content again is a no-op; other content a conflict.
+    assert!(w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example","title":"CISO"}"#).is_empty());
+    assert_eq!(w.err("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Other","email":"pat@pay.example"}"#), "conflict");
+}
+
+#[test]
+fn edit_remove_and_access() {
+    let mut w = world();
+    w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example"}"#);
+    w.ok("alice", r#"{"type":"edit_contact","contact":"c1","title":"Head of IT","email":"pat.smith@pay.example"}"#);
+    let c = &w.0.contacts["c1"];
+    assert_eq!(
+        (c.fields.title.as_deref(), c.fields.email.as_str()),
+        (Some("Head of IT"), "pat.smith@pay.example")
+    );
+    assert_eq!(
+        w.err(
+            "alice",
+            r#"{"type":"edit_contact","contact":"c1","email":"pat@yahoo.com"}"#
+        ),
+        "invalid"
+    );
+    // Another organisation cannot see the contact at all.
+    for c in [
+        r#"{"type":"edit_contact","contact":"c1","name":"Z"}"#,
+        r#"{"type":"remove_contact","contact":"c1"}"#,
+        r#"{"type":"send_invitation","contact":"c1"}"#,
+    ] {
+        assert_eq!(w.err("oscar", c), "not_found", "{c}");
+        assert_eq!(w.err(HOST, c), "not_found", "{c}");
+    }
+    w.ok("alice", r#"{"type":"remove_contact","contact":"c1"}"#);
+    assert!(w.0.contacts.is_empty());
+    assert_eq!(
+        w.err("alice", r#"{"type":"remove_contact","contact":"c1"}"#),
+        "not_found"
+    );
+}
+
+#[test]
+fn invitations_until_claimed() {
+    let mut w = world();
+    w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example"}"#);
+    assert_eq!(
+        w.err("alice", r#"{"type":"resend_invitation","contact":"c1"}"#),
+        "invalid_state"
+    );
+    let fx = w.ok(
+        "alice",
+        r#"{"type":"send_invitation","contact":"c1","message":"Please claim your scorecard"}"#,
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::Email {
+            template: "invitation".into(),
+            to: "pat@pay.example".into(),
+            plan: None
+        }]
+    );
+    assert_eq!(
+        w.err("alice", r#"{"type":"send_invitation","contact":"c1"}"#),
+        "invalid_state"
+    );
+    let fx = w.ok("alice", r#"{"type":"resend_invitation","contact":"c1"}"#);
+    assert!(matches!(&fx[0], Effect::Email { template, .. } if template == "invitation_resend"));
+    assert_eq!(w.0.contacts["c1"].invitations, 2);
+    assert_eq!(
+        w.err(
+            "alice",
+            r#"{"type":"accept_invitation","contact":"c1","user":"pat"}"#
+        ),
+        "forbidden"
+    );
+    w.ok(
+        HOST,
+        r#"{"type":"accept_invitation","contact":"c1","user":"pat"}"#,
+    );
+    assert_eq!(w.0.users["pat"].org, "pay");
+    assert!(!w.0.claimed("pay"), "accepting is not logging in");
+    w.ok(HOST, r#"{"type":"record_login","user":"pat"}"#);
+    assert!(w.0.claimed("pay"));
+    assert!(w.0.active("pay", "2026-12-01T00:00:00Z".parse().unwrap()));
+    assert!(
+        !w.0.active("pay", "2027-03-01T00:00:00Z".parse().unwrap()),
+        "no login within 90 days"
+    );
+    assert_eq!(
+        w.err("alice", r#"{"type":"resend_invitation","contact":"c1"}"#),
+        "invalid_state"
+    );
+    // A vendor that has claimed its scorecard is not invited again.
+    w.ok("alice", r#"{"type":"add_contact","contact":"c2","vendor":"pay","name":"Quinn","email":"quinn@pay.example"}"#);
+    assert_eq!(
+        w.err("alice", r#"{"type":"send_invitation","contact":"c2"}"#),
+        "invalid_state"
+    );
+}

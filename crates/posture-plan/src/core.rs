@@ -157,6 +157,52 @@ pub struct State {
     pub plans: BTreeMap<String, Plan>,
     /// Contacts by id.
     pub contacts: BTreeMap<String, Contact>,
+    /// Expectations by (requester, vendor).
+    pub expectations: BTreeMap<(String, String), Expectation>,
+    /// Latest reminder per recipient e-mail.
+    pub reminded: BTreeMap<String, Timestamp>,
+}
+
+/// A score expectation of a requester for a vendor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// Target (grade or score, optionally per factor).
+    pub target: PlanTarget,
+    /// Due.
+    pub due: Timestamp,
+    /// Suggested issue types.
+    pub suggested_issues: Vec<String>,
+    /// When set or last repeated.
+    pub set_at: Timestamp,
+    /// How often it was repeated.
+    pub repeats: u32,
+}
+
+/// Where an expectation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectationStatus {
+    /// No expectation.
+    Unset,
+    /// Set, not met, not yet due.
+    Set,
+    /// Met by the vendor's recorded score.
+    Met,
+    /// Past due and not met.
+    Unmet,
+}
+
+/// Whether an organisation's recorded scores meet a grade or score target.
+/// `None` when nothing relevant has been recorded.
+pub fn meets(org: &Org, t: &PlanTarget) -> Option<bool> {
+    let score = match t.factor {
+        Some(f) => *org.factors.get(&f)?,
+        None => org.score?.0,
+    };
+    if let Some(g) = t.grade {
+        return Some(Grade::from_score(score).meets(g));
+    }
+    t.score.map(|s| score >= s)
 }
 
 /// Free-mail providers: addresses there are not corporate contacts.
@@ -242,6 +288,33 @@ impl State {
             .filter(|u| u.org == org)
             .filter_map(|u| u.last_login)
             .any(|t| now.0.signed_duration_since(t.0) <= chrono::TimeDelta::days(90))
+    }
+
+    /// Where the expectation of `requester` for `vendor` stands at `now`.
+    pub fn expectation_status(
+        &self,
+        requester: &str,
+        vendor: &str,
+        now: Timestamp,
+    ) -> ExpectationStatus {
+        let Some(e) = self
+            .expectations
+            .get(&(requester.to_owned(), vendor.to_owned()))
+        else {
+            return ExpectationStatus::Unset;
+        };
+        let met = self
+            .orgs
+            .get(vendor)
+            .and_then(|o| meets(o, &e.target))
+            .unwrap_or(false);
+        if met {
+            ExpectationStatus::Met
+        } else if now > e.due {
+            ExpectationStatus::Unmet
+        } else {
+            ExpectationStatus::Set
+        }
     }
 
     /// A contact the actor's organisation keeps.
@@ -969,6 +1042,107 @@ pub fn decide(
                 effects: Vec::new(),
             })
         }
+        Command::SetExpectation {
+            vendor,
+            target,
+            due,
+            suggested_issues,
+            ..
+        } => {
+            let u = state.user(actor)?;
+            if !state.orgs.contains_key(vendor) {
+                return Err(WorkflowError::not_found("organisation", vendor));
+            }
+            if *vendor == u.org {
+                return Err(WorkflowError::invalid(
+                    "an expectation is for another organisation (a vendor)",
+                ));
+            }
+            if target.issues.is_some() {
+                return Err(WorkflowError::invalid(
+                    "an expectation targets a grade or a score (optionally per factor)",
+                ));
+            }
+            validate_target(target)?;
+            Ok(one(Event::ExpectationSet {
+                requester: u.org.clone(),
+                vendor: vendor.clone(),
+                target: target.clone(),
+                due: *due,
+                suggested_issues: suggested_issues.clone(),
+            }))
+        }
+        Command::RepeatExpectation { vendor, due, .. } => {
+            let u = state.user(actor)?;
+            match state.expectation_status(&u.org, vendor, now) {
+                ExpectationStatus::Unset => {
+                    Err(WorkflowError::not_found("expectation for", vendor))
+                }
+                ExpectationStatus::Met => Err(WorkflowError::invalid_state(format!(
+                    "the expectation for `{vendor}` is met"
+                ))),
+                ExpectationStatus::Set | ExpectationStatus::Unmet => {
+                    Ok(one(Event::ExpectationRepeated {
+                        requester: u.org.clone(),
+                        vendor: vendor.clone(),
+                        due: *due,
+                    }))
+                }
+            }
+        }
+        Command::RemindOverdue { .. } => {
+            host_only(actor)?;
+            let week = chrono::TimeDelta::days(7);
+            let mut d = Decision::default();
+            let mut sent: Vec<String> = Vec::new();
+            let mut remind =
+                |to: &str, contact: Option<String>, plan: Option<String>, d: &mut Decision| {
+                    let recent = state
+                        .reminded
+                        .get(to)
+                        .is_some_and(|t| now.0.signed_duration_since(t.0) < week);
+                    if recent || sent.iter().any(|s| s == to) {
+                        return;
+                    }
+                    sent.push(to.to_owned());
+                    d.events.push(envelope(
+                        actor,
+                        now,
+                        Event::ReminderSent {
+                            to: to.to_owned(),
+                            contact,
+                            plan: plan.clone(),
+                        },
+                    ));
+                    d.effects.push(Effect::Email {
+                        template: "reminder".into(),
+                        to: to.to_owned(),
+                        plan,
+                    });
+                };
+            for ((requester, vendor), _) in &state.expectations {
+                if state.expectation_status(requester, vendor, now) != ExpectationStatus::Unmet {
+                    continue;
+                }
+                for (id, c) in &state.contacts {
+                    if c.requester == *requester && c.fields.vendor == *vendor {
+                        remind(&c.fields.email, Some(id.clone()), None, &mut d);
+                    }
+                }
+            }
+            for (id, p) in &state.plans {
+                let finished = !p.items.is_empty()
+                    && p.items
+                        .iter()
+                        .all(|i| matches!(i.status, ItemStatus::Verified | ItemStatus::Accepted));
+                if p.status == PlanStatus::Sent && now > p.due && !finished {
+                    if let Some(a) = state.users.get(&p.assignee) {
+                        remind(&a.email, None, Some(id.clone()), &mut d);
+                    }
+                }
+            }
+            Ok(d)
+        }
     }
 }
 
@@ -1131,6 +1305,38 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
             if let Some(c) = state.contacts.get_mut(&contact) {
                 c.accepted_user = Some(user);
             }
+        }
+        Event::ExpectationSet {
+            requester,
+            vendor,
+            target,
+            due,
+            suggested_issues,
+        } => {
+            state.expectations.insert(
+                (requester, vendor),
+                Expectation {
+                    target,
+                    due,
+                    suggested_issues,
+                    set_at: at,
+                    repeats: 0,
+                },
+            );
+        }
+        Event::ExpectationRepeated {
+            requester,
+            vendor,
+            due,
+        } => {
+            if let Some(e) = state.expectations.get_mut(&(requester, vendor)) {
+                e.due = due;
+                e.set_at = at;
+                e.repeats += 1;
+            }
+        }
+        Event::ReminderSent { to, .. } => {
+            state.reminded.insert(to, at);
         }
     }
 }

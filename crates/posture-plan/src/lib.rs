@@ -16,8 +16,8 @@ pub mod query;
 mod store;
 
 pub use crate::core::{
-    Contact, Decision, Item, Message, Org, Plan, State, User, WorkflowError, apply, apply_owned,
-    decide,
+    Contact, Decision, Expectation, ExpectationStatus, Item, Message, Org, Plan, State, User,
+    WorkflowError, apply, apply_owned, decide, meets,
 };
 pub use crate::model::{
     Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus,

@@ -277,6 +277,38 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// Set (or replace) the score expectation for a vendor.
+    SetExpectation {
+        /// Vendor organisation.
+        vendor: String,
+        /// `{"grade"}` or `{"score"}`, optionally with `factor`.
+        target: PlanTarget,
+        /// Due date.
+        due: Timestamp,
+        /// Issue types suggested for fixing.
+        #[serde(default)]
+        suggested_issues: Vec<String>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Renew an unmet expectation with a new due date.
+    RepeatExpectation {
+        /// Vendor organisation.
+        vendor: String,
+        /// New due date.
+        due: Timestamp,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Remind vendors who missed an expectation and assignees of overdue
+    /// plans, at most once per recipient per 7 days (host only).
+    RemindOverdue {
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
     /// The contact accepted: the host creates their vendor user (host only).
     AcceptInvitation {
         /// Contact.
@@ -313,7 +345,10 @@ impl Command {
             | Command::RemoveContact { request_id, .. }
             | Command::SendInvitation { request_id, .. }
             | Command::ResendInvitation { request_id, .. }
-            | Command::AcceptInvitation { request_id, .. } => request_id.as_deref(),
+            | Command::AcceptInvitation { request_id, .. }
+            | Command::SetExpectation { request_id, .. }
+            | Command::RepeatExpectation { request_id, .. }
+            | Command::RemindOverdue { request_id } => request_id.as_deref(),
         }
     }
 }
@@ -472,6 +507,39 @@ pub enum Event {
         message: Option<String>,
         /// A re-send.
         resend: bool,
+    },
+    /// An expectation was set (replacing any earlier one).
+    ExpectationSet {
+        /// Requesting organisation.
+        requester: String,
+        /// Vendor.
+        vendor: String,
+        /// Target.
+        target: PlanTarget,
+        /// Due.
+        due: Timestamp,
+        /// Suggested issue types.
+        suggested_issues: Vec<String>,
+    },
+    /// An unmet expectation was renewed.
+    ExpectationRepeated {
+        /// Requesting organisation.
+        requester: String,
+        /// Vendor.
+        vendor: String,
+        /// New due date.
+        due: Timestamp,
+    },
+    /// A reminder was sent.
+    ReminderSent {
+        /// Recipient e-mail.
+        to: String,
+        /// The contact, when reminded about an expectation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<String>,
+        /// The plan, when reminded about an overdue plan.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan: Option<String>,
     },
     /// An invitation was accepted by a new vendor user.
     InvitationAccepted {

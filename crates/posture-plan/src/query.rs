@@ -2,7 +2,7 @@
 
 use crate::core::{Plan, State, WorkflowError};
 use crate::model::{HOST, ItemStatus, PlanStatus, PlanTarget};
-use posture_core::{Catalog, Grade, Timestamp};
+use posture_core::{Catalog, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -84,9 +84,7 @@ pub struct PlanView {
 }
 
 fn target_met(state: &State, p: &Plan) -> Option<bool> {
-    let org = state.orgs.get(&p.vendor)?;
-    let t = &p.target;
-    if let Some(issues) = &t.issues {
+    if let Some(issues) = &p.target.issues {
         let relevant: Vec<_> = p
             .items
             .iter()
@@ -99,14 +97,7 @@ fn target_met(state: &State, p: &Plan) -> Option<bool> {
                     .all(|i| matches!(i.status, ItemStatus::Verified | ItemStatus::Accepted)),
         );
     }
-    let score = match t.factor {
-        Some(f) => *org.factors.get(&f)?,
-        None => org.score?.0,
-    };
-    if let Some(g) = t.grade {
-        return Some(Grade::from_score(score).meets(g));
-    }
-    t.score.map(|s| score >= s)
+    crate::core::meets(state.orgs.get(&p.vendor)?, &p.target)
 }
 
 /// A plan as `actor` sees it at `now`.

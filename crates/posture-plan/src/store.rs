@@ -112,6 +112,15 @@ fn stream_of(e: &Event) -> String {
         | Event::ContactRemoved { contact }
         | Event::InvitationSent { contact, .. }
         | Event::InvitationAccepted { contact, .. } => format!("contact:{contact}"),
+        Event::ExpectationSet {
+            requester, vendor, ..
+        }
+        | Event::ExpectationRepeated {
+            requester, vendor, ..
+        } => {
+            format!("expectation:{requester}:{vendor}")
+        }
+        Event::ReminderSent { to, .. } => format!("reminder:{to}"),
     }
 }
 

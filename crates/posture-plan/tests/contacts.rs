@@ -168,3 +168,101 @@ fn invitations_until_claimed() {
         "invalid_state"
     );
 }
+
+#[test]
+fn expectations_met_unmet_repeated_and_reminders_throttled() {
+    use posture_plan::ExpectationStatus;
+    let mut w = world();
+    w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example"}"#);
+    w.ok("alice", r#"{"type":"add_contact","contact":"c2","vendor":"pay","name":"Quinn","email":"quinn@pay.example"}"#);
+    w.ok("alice", r#"{"type":"set_expectation","vendor":"pay","target":{"grade":"B"},"due":"2026-11-10T00:00:00Z","suggested_issues":["spf_missing"]}"#);
+    let t = |s: &str| s.parse::<Timestamp>().unwrap();
+    assert_eq!(
+        w.0.expectation_status("acme", "pay", t("2026-11-05T00:00:00Z")),
+        ExpectationStatus::Set
+    );
+    assert_eq!(
+        w.0.expectation_status("acme", "pay", t("2026-11-11T00:00:00Z")),
+        ExpectationStatus::Unmet
+    );
+    assert_eq!(
+        w.0.expectation_status("other", "pay", t("2026-11-11T00:00:00Z")),
+        ExpectationStatus::Unset
+    );
+    // Reminders: both contacts, then nothing within 7 days, then again.
+    let fx = w
+        .run(HOST, r#"{"type":"remind_overdue"}"#, "2026-11-11T00:00:00Z")
+        .unwrap();
+    let mut to: Vec<String> = fx
+        .iter()
+        .map(|e| match e {
+            Effect::Email { to, template, .. } => {
+                assert_eq!(template, "reminder");
+                to.clone()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    to.sort();
+    assert_eq!(to, vec!["pat@pay.example", "quinn@pay.example"]);
+    assert!(
+        w.run(HOST, r#"{"type":"remind_overdue"}"#, "2026-11-17T23:00:00Z")
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        w.run(HOST, r#"{"type":"remind_overdue"}"#, "2026-11-18T00:00:01Z")
+            .unwrap()
+            .len(),
+        2
+    );
+    // Repeat renews the due date; a recorded B meets it.
+    w.run(
+        "alice",
+        r#"{"type":"repeat_expectation","vendor":"pay","due":"2026-12-10T00:00:00Z"}"#,
+        "2026-11-20T00:00:00Z",
+    )
+    .unwrap();
+    assert_eq!(
+        w.0.expectation_status("acme", "pay", t("2026-11-21T00:00:00Z")),
+        ExpectationStatus::Set
+    );
+    w.ok(
+        HOST,
+        r#"{"type":"record_score","org":"pay","score":"82.40","grade":"B"}"#,
+    );
+    assert_eq!(
+        w.0.expectation_status("acme", "pay", t("2026-12-20T00:00:00Z")),
+        ExpectationStatus::Met
+    );
+    assert_eq!(
+        w.err(
+            "alice",
+            r#"{"type":"repeat_expectation","vendor":"pay","due":"2027-01-10T00:00:00Z"}"#
+        ),
+        "invalid_state"
+    );
+    assert!(
+        w.run(HOST, r#"{"type":"remind_overdue"}"#, "2026-12-20T00:00:00Z")
+            .unwrap()
+            .is_empty(),
+        "met: no reminder"
+    );
+    // Per factor, and refusals.
+    w.ok("alice", r#"{"type":"set_expectation","vendor":"pay","target":{"factor":"dns_health","score":"90"},"due":"2026-12-01T00:00:00Z"}"#);
+    assert_eq!(
+        w.0.expectation_status("acme", "pay", t("2026-12-02T00:00:00Z")),
+        ExpectationStatus::Unmet,
+        "no factor score recorded"
+    );
+    assert_eq!(w.err("alice", r#"{"type":"set_expectation","vendor":"pay","target":{"issues":["spf_missing"]},"due":"2026-12-01T00:00:00Z"}"#), "invalid");
+    assert_eq!(w.err("alice", r#"{"type":"set_expectation","vendor":"acme","target":{"grade":"A"},"due":"2026-12-01T00:00:00Z"}"#), "invalid");
+    assert_eq!(
+        w.err(
+            "oscar",
+            r#"{"type":"repeat_expectation","vendor":"pay","due":"2026-12-01T00:00:00Z"}"#
+        ),
+        "not_found"
+    );
+    assert_eq!(w.err("alice", r#"{"type":"remind_overdue"}"#), "forbidden");
+}

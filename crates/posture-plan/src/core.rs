@@ -1120,7 +1120,7 @@ pub fn decide(
                         plan,
                     });
                 };
-            for ((requester, vendor), _) in &state.expectations {
+            for (requester, vendor) in state.expectations.keys() {
                 if state.expectation_status(requester, vendor, now) != ExpectationStatus::Unmet {
                     continue;
                 }

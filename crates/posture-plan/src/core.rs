@@ -2,8 +2,8 @@
 //! and `apply(state, event)`. No I/O, no clock: the caller passes `now`.
 
 use crate::model::{
-    Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus,
-    PlanStatus, PlanTarget,
+    Answer, Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind,
+    ItemStatus, PlanStatus, PlanTarget, Question,
 };
 use posture_core::{Factor, Grade, Outcome, Timestamp};
 use rust_decimal::Decimal;
@@ -161,6 +161,57 @@ pub struct State {
     pub expectations: BTreeMap<(String, String), Expectation>,
     /// Latest reminder per recipient e-mail.
     pub reminded: BTreeMap<String, Timestamp>,
+    /// Questionnaires by id.
+    pub questionnaires: BTreeMap<String, Questionnaire>,
+    /// Document requests by id.
+    pub documents: BTreeMap<String, DocumentRequest>,
+}
+
+/// A questionnaire sent to a vendor contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Questionnaire {
+    /// Requesting organisation.
+    pub requester: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Contact.
+    pub contact: String,
+    /// Questions.
+    pub questions: Vec<Question>,
+    /// Due.
+    pub due: Timestamp,
+    /// Answers, once given.
+    pub answers: Option<Vec<Answer>>,
+}
+
+/// A security-document request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRequest {
+    /// Requesting organisation.
+    pub requester: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Contact.
+    pub contact: String,
+    /// Kind.
+    pub kind: String,
+    /// Due.
+    pub due: Timestamp,
+    /// Reference, once fulfilled.
+    pub reference: Option<String>,
+}
+
+/// An open or closed questionnaire risk, in the portfolio format's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QuestionnaireRiskView {
+    /// `QUESTIONNAIRE:QUESTION`.
+    pub id: String,
+    /// The question.
+    pub title: String,
+    /// Severity of the failing answer.
+    pub severity: posture_core::Severity,
+    /// `open`, or `closed` once an action-plan item naming it was accepted.
+    pub status: String,
 }
 
 /// A score expectation of a requester for a vendor.
@@ -315,6 +366,46 @@ impl State {
         } else {
             ExpectationStatus::Set
         }
+    }
+
+    /// The questionnaire risks of `vendor` raised by `requester`'s
+    /// questionnaires: one per failing answer.
+    pub fn questionnaire_risks(&self, requester: &str, vendor: &str) -> Vec<QuestionnaireRiskView> {
+        let settled = |id: &str| {
+            self.plans.values().any(|p| {
+                p.requester == requester
+                    && p.items.iter().any(|i| {
+                        i.questionnaire_risk.as_deref() == Some(id)
+                            && i.status == ItemStatus::Accepted
+                    })
+            })
+        };
+        let mut out = Vec::new();
+        for (qid, q) in &self.questionnaires {
+            if q.requester != requester || q.vendor != vendor {
+                continue;
+            }
+            for a in q.answers.iter().flatten().filter(|a| !a.pass) {
+                if let Some(question) = q.questions.iter().find(|x| x.id == a.id) {
+                    let id = format!("{qid}:{}", a.id);
+                    let status = if settled(&id) { "closed" } else { "open" };
+                    out.push(QuestionnaireRiskView {
+                        id,
+                        title: question.text.clone(),
+                        severity: question.severity,
+                        status: status.into(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The contact whose user `actor` is.
+    fn contact_of_user(&self, actor: &str, contact: &str) -> bool {
+        self.contacts
+            .get(contact)
+            .is_some_and(|c| c.accepted_user.as_deref() == Some(actor))
     }
 
     /// A contact the actor's organisation keeps.
@@ -1143,6 +1234,167 @@ pub fn decide(
             }
             Ok(d)
         }
+        Command::SendQuestionnaire {
+            questionnaire,
+            vendor,
+            contact,
+            questions,
+            due,
+            ..
+        } => {
+            let c = state.own_contact(actor, contact)?;
+            nonempty("questionnaire", questionnaire)?;
+            if c.fields.vendor != *vendor {
+                return Err(WorkflowError::invalid(format!(
+                    "contact `{contact}` is not at `{vendor}`"
+                )));
+            }
+            if questions.is_empty() {
+                return Err(WorkflowError::invalid(
+                    "a questionnaire has at least one question",
+                ));
+            }
+            let mut ids: Vec<&str> = questions.iter().map(|q| q.id.as_str()).collect();
+            ids.sort_unstable();
+            if ids.windows(2).any(|w| w[0] == w[1]) || ids.iter().any(|i| i.is_empty()) {
+                return Err(WorkflowError::invalid(
+                    "question ids must be non-empty and distinct",
+                ));
+            }
+            if let Some(q) = state.questionnaires.get(questionnaire) {
+                let same = q.requester == c.requester
+                    && q.vendor == *vendor
+                    && q.contact == *contact
+                    && q.questions == *questions
+                    && q.due == *due;
+                return if same {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "questionnaire id `{questionnaire}` is taken"
+                    )))
+                };
+            }
+            let mut d = one(Event::QuestionnaireSent {
+                questionnaire: questionnaire.clone(),
+                requester: c.requester.clone(),
+                vendor: vendor.clone(),
+                contact: contact.clone(),
+                questions: questions.clone(),
+                due: *due,
+            });
+            d.effects.push(Effect::Email {
+                template: "questionnaire".into(),
+                to: c.fields.email.clone(),
+                plan: None,
+            });
+            Ok(d)
+        }
+        Command::AnswerQuestionnaire {
+            questionnaire,
+            answers,
+            ..
+        } => {
+            let q = match state.questionnaires.get(questionnaire) {
+                Some(q) if state.contact_of_user(actor, &q.contact) => q,
+                _ => return Err(WorkflowError::not_found("questionnaire", questionnaire)),
+            };
+            if q.answers.is_some() {
+                return Err(WorkflowError::invalid_state(format!(
+                    "questionnaire `{questionnaire}` is already answered"
+                )));
+            }
+            let mut given: Vec<&str> = answers.iter().map(|a| a.id.as_str()).collect();
+            given.sort_unstable();
+            let mut asked: Vec<&str> = q.questions.iter().map(|x| x.id.as_str()).collect();
+            asked.sort_unstable();
+            if given != asked {
+                return Err(WorkflowError::invalid("answer every question exactly once"));
+            }
+            Ok(one(Event::QuestionnaireAnswered {
+                questionnaire: questionnaire.clone(),
+                answers: answers.clone(),
+            }))
+        }
+        Command::RequestDocument {
+            request,
+            vendor,
+            contact,
+            kind,
+            due,
+            ..
+        } => {
+            let c = state.own_contact(actor, contact)?;
+            nonempty("request", request)?;
+            nonempty("kind", kind)?;
+            if c.fields.vendor != *vendor {
+                return Err(WorkflowError::invalid(format!(
+                    "contact `{contact}` is not at `{vendor}`"
+                )));
+            }
+            if let Some(r) = state.documents.get(request) {
+                let same = r.requester == c.requester
+                    && r.vendor == *vendor
+                    && r.contact == *contact
+                    && r.kind == *kind
+                    && r.due == *due;
+                return if same {
+                    Ok(Decision::default())
+                } else {
+                    Err(WorkflowError::conflict(format!(
+                        "request id `{request}` is taken"
+                    )))
+                };
+            }
+            let mut d = one(Event::DocumentRequested {
+                request: request.clone(),
+                requester: c.requester.clone(),
+                vendor: vendor.clone(),
+                contact: contact.clone(),
+                kind: kind.clone(),
+                due: *due,
+            });
+            d.effects.push(Effect::Email {
+                template: "document_request".into(),
+                to: c.fields.email.clone(),
+                plan: None,
+            });
+            Ok(d)
+        }
+        Command::FulfilDocument {
+            request, reference, ..
+        } => {
+            let r = match state.documents.get(request) {
+                Some(r) if state.contact_of_user(actor, &r.contact) => r,
+                _ => return Err(WorkflowError::not_found("document request", request)),
+            };
+            nonempty("reference", reference)?;
+            if r.reference.is_some() {
+                return Err(WorkflowError::invalid_state(format!(
+                    "document request `{request}` is already fulfilled"
+                )));
+            }
+            Ok(one(Event::DocumentFulfilled {
+                request: request.clone(),
+                reference: reference.clone(),
+            }))
+        }
+        Command::ShareReport {
+            contact, report, ..
+        } => {
+            let c = state.own_contact(actor, contact)?;
+            nonempty("report", report)?;
+            let mut d = one(Event::ReportShared {
+                contact: contact.clone(),
+                report: report.clone(),
+            });
+            d.effects.push(Effect::Email {
+                template: "report_shared".into(),
+                to: c.fields.email.clone(),
+                plan: None,
+            });
+            Ok(d)
+        }
     }
 }
 
@@ -1338,5 +1590,59 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
         Event::ReminderSent { to, .. } => {
             state.reminded.insert(to, at);
         }
+        Event::QuestionnaireSent {
+            questionnaire,
+            requester,
+            vendor,
+            contact,
+            questions,
+            due,
+        } => {
+            state.questionnaires.insert(
+                questionnaire,
+                Questionnaire {
+                    requester,
+                    vendor,
+                    contact,
+                    questions,
+                    due,
+                    answers: None,
+                },
+            );
+        }
+        Event::QuestionnaireAnswered {
+            questionnaire,
+            answers,
+        } => {
+            if let Some(q) = state.questionnaires.get_mut(&questionnaire) {
+                q.answers = Some(answers);
+            }
+        }
+        Event::DocumentRequested {
+            request,
+            requester,
+            vendor,
+            contact,
+            kind,
+            due,
+        } => {
+            state.documents.insert(
+                request,
+                DocumentRequest {
+                    requester,
+                    vendor,
+                    contact,
+                    kind,
+                    due,
+                    reference: None,
+                },
+            );
+        }
+        Event::DocumentFulfilled { request, reference } => {
+            if let Some(r) = state.documents.get_mut(&request) {
+                r.reference = Some(reference);
+            }
+        }
+        Event::ReportShared { .. } => {}
     }
 }

@@ -16,11 +16,12 @@ pub mod query;
 mod store;
 
 pub use crate::core::{
-    Contact, Decision, Expectation, ExpectationStatus, Item, Message, Org, Plan, State, User,
-    WorkflowError, apply, apply_owned, decide, meets,
+    Contact, Decision, DocumentRequest, Expectation, ExpectationStatus, Item, Message, Org, Plan,
+    Questionnaire, QuestionnaireRiskView, State, User, WorkflowError, apply, apply_owned, decide,
+    meets,
 };
 pub use crate::model::{
-    Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind, ItemStatus,
-    PlanStatus, PlanTarget,
+    Answer, Command, ContactFields, EVENT_VERSION, Effect, Envelope, Event, HOST, InfoKind,
+    ItemStatus, PlanStatus, PlanTarget, Question,
 };
 pub use crate::store::{Request, Response, Store, StoreError};

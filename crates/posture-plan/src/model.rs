@@ -309,6 +309,68 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// Send a vendor contact an assessment questionnaire.
+    SendQuestionnaire {
+        /// Questionnaire id (caller-chosen).
+        questionnaire: String,
+        /// Vendor organisation.
+        vendor: String,
+        /// The contact who answers.
+        contact: String,
+        /// The questions.
+        questions: Vec<Question>,
+        /// Due date.
+        due: Timestamp,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The contact's user answers a questionnaire.
+    AnswerQuestionnaire {
+        /// Questionnaire.
+        questionnaire: String,
+        /// One answer per question.
+        answers: Vec<Answer>,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Ask a vendor contact for a security document.
+    RequestDocument {
+        /// Request id (caller-chosen).
+        request: String,
+        /// Vendor organisation.
+        vendor: String,
+        /// The contact asked.
+        contact: String,
+        /// Kind of document (e.g. `soc2`, `pentest`).
+        kind: String,
+        /// Due date.
+        due: Timestamp,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// The contact's user fulfils a document request by reference.
+    FulfilDocument {
+        /// Request.
+        request: String,
+        /// Where the document is.
+        reference: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// Share a report (a scorecard snapshot) with a contact.
+    ShareReport {
+        /// Contact.
+        contact: String,
+        /// Report reference.
+        report: String,
+        /// Idempotency key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
     /// The contact accepted: the host creates their vendor user (host only).
     AcceptInvitation {
         /// Contact.
@@ -348,9 +410,39 @@ impl Command {
             | Command::AcceptInvitation { request_id, .. }
             | Command::SetExpectation { request_id, .. }
             | Command::RepeatExpectation { request_id, .. }
-            | Command::RemindOverdue { request_id } => request_id.as_deref(),
+            | Command::RemindOverdue { request_id }
+            | Command::SendQuestionnaire { request_id, .. }
+            | Command::AnswerQuestionnaire { request_id, .. }
+            | Command::RequestDocument { request_id, .. }
+            | Command::FulfilDocument { request_id, .. }
+            | Command::ShareReport { request_id, .. } => request_id.as_deref(),
         }
     }
+}
+
+/// A questionnaire question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Id within the questionnaire.
+    pub id: String,
+    /// The question.
+    pub text: String,
+    /// Severity of a failing answer.
+    pub severity: posture_core::Severity,
+}
+
+/// An answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The question's id.
+    pub id: String,
+    /// Whether the answer passes.
+    pub pass: bool,
+    /// Comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// Kind of information a vendor provides about an item.
@@ -540,6 +632,57 @@ pub enum Event {
         /// The plan, when reminded about an overdue plan.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         plan: Option<String>,
+    },
+    /// A questionnaire was sent.
+    QuestionnaireSent {
+        /// Id.
+        questionnaire: String,
+        /// Requesting organisation.
+        requester: String,
+        /// Vendor.
+        vendor: String,
+        /// Contact.
+        contact: String,
+        /// Questions.
+        questions: Vec<Question>,
+        /// Due.
+        due: Timestamp,
+    },
+    /// A questionnaire was answered.
+    QuestionnaireAnswered {
+        /// Id.
+        questionnaire: String,
+        /// Answers.
+        answers: Vec<Answer>,
+    },
+    /// A document was requested.
+    DocumentRequested {
+        /// Id.
+        request: String,
+        /// Requesting organisation.
+        requester: String,
+        /// Vendor.
+        vendor: String,
+        /// Contact.
+        contact: String,
+        /// Kind.
+        kind: String,
+        /// Due.
+        due: Timestamp,
+    },
+    /// A document request was fulfilled.
+    DocumentFulfilled {
+        /// Id.
+        request: String,
+        /// Reference.
+        reference: String,
+    },
+    /// A report was shared with a contact.
+    ReportShared {
+        /// Contact.
+        contact: String,
+        /// Report reference.
+        report: String,
     },
     /// An invitation was accepted by a new vendor user.
     InvitationAccepted {

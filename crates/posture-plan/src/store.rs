@@ -121,6 +121,14 @@ fn stream_of(e: &Event) -> String {
             format!("expectation:{requester}:{vendor}")
         }
         Event::ReminderSent { to, .. } => format!("reminder:{to}"),
+        Event::QuestionnaireSent { questionnaire, .. }
+        | Event::QuestionnaireAnswered { questionnaire, .. } => {
+            format!("questionnaire:{questionnaire}")
+        }
+        Event::DocumentRequested { request, .. } | Event::DocumentFulfilled { request, .. } => {
+            format!("document:{request}")
+        }
+        Event::ReportShared { contact, .. } => format!("contact:{contact}"),
     }
 }
 

@@ -266,3 +266,87 @@ fn expectations_met_unmet_repeated_and_reminders_throttled() {
     );
     assert_eq!(w.err("alice", r#"{"type":"remind_overdue"}"#), "forbidden");
 }
+
+#[test]
+fn questionnaires_documents_and_reports() {
+    let mut w = world();
+    w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example"}"#);
+    w.ok("alice", r#"{"type":"send_invitation","contact":"c1"}"#);
+    w.ok(
+        HOST,
+        r#"{"type":"accept_invitation","contact":"c1","user":"pat"}"#,
+    );
+    w.ok(HOST, r#"{"type":"register_user","user":"quinn","org":"pay","name":"Quinn","email":"quinn@pay.example"}"#);
+    let fx = w.ok(
+        "alice",
+        r#"{"type":"send_questionnaire","questionnaire":"q1","vendor":"pay","contact":"c1","due":"2026-12-01T00:00:00Z","questions":[
+            {"id":"mfa","text":"Is MFA enforced for all staff?","severity":"high"},
+            {"id":"backup","text":"Are backups tested quarterly?","severity":"medium"},
+            {"id":"ir","text":"Is there an incident response plan?","severity":"low"}]}"#,
+    );
+    assert!(
+        matches!(&fx[0], Effect::Email { template, to, .. } if template == "questionnaire" && to == "pat@pay.example")
+    );
+    // Only the contact's user answers, every question once.
+    let answers = r#"{"type":"answer_questionnaire","questionnaire":"q1","answers":[{"id":"mfa","pass":false,"comment":"rolling out"},{"id":"backup","pass":true},{"id":"ir","pass":false}]}"#;
+    assert_eq!(w.err("quinn", answers), "not_found");
+    assert_eq!(w.err("alice", answers), "not_found");
+    assert_eq!(w.err("pat", r#"{"type":"answer_questionnaire","questionnaire":"q1","answers":[{"id":"mfa","pass":true}]}"#), "invalid");
+    w.ok("pat", answers);
+    assert_eq!(w.err("pat", answers), "invalid_state");
+    let risks = w.0.questionnaire_risks("acme", "pay");
+    let ids: Vec<(&str, &str)> = risks
+        .iter()
+        .map(|r| (r.id.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(ids, vec![("q1:mfa", "open"), ("q1:ir", "open")]);
+    assert!(w.0.questionnaire_risks("other", "pay").is_empty());
+    // A plan item naming the risk, accepted, closes it.
+    w.ok("alice", r#"{"type":"create_plan","plan":"p1","vendor":"pay","assignee":"pat","title":"MFA","target":{"grade":"A"},"due":"2026-12-01T00:00:00Z"}"#);
+    w.ok(
+        "alice",
+        r#"{"type":"add_plan_item","plan":"p1","item":"i1","questionnaire_risk":"q1:mfa"}"#,
+    );
+    w.ok("alice", r#"{"type":"send_plan","plan":"p1"}"#);
+    w.ok("pat", r#"{"type":"provide_info","plan":"p1","item":"i1","kind":"compensating_control","text":"MFA enforced since 2026-11-20"}"#);
+    w.ok("alice", r#"{"type":"accept_info","plan":"p1","item":"i1"}"#);
+    assert_eq!(w.0.questionnaire_risks("acme", "pay")[0].status, "closed");
+    // Documents: only that contact's user fulfils.
+    let fx = w.ok("alice", r#"{"type":"request_document","request":"d1","vendor":"pay","contact":"c1","kind":"soc2","due":"2026-12-15T00:00:00Z"}"#);
+    assert!(matches!(&fx[0], Effect::Email { template, .. } if template == "document_request"));
+    assert_eq!(
+        w.err(
+            "quinn",
+            r#"{"type":"fulfil_document","request":"d1","reference":"https://x"}"#
+        ),
+        "not_found"
+    );
+    w.ok(
+        "pat",
+        r#"{"type":"fulfil_document","request":"d1","reference":"vault://pay/soc2-2026.pdf"}"#,
+    );
+    assert_eq!(
+        w.0.documents["d1"].reference.as_deref(),
+        Some("vault://pay/soc2-2026.pdf")
+    );
+    assert_eq!(
+        w.err(
+            "pat",
+            r#"{"type":"fulfil_document","request":"d1","reference":"again"}"#
+        ),
+        "invalid_state"
+    );
+    // Reports.
+    let fx = w.ok(
+        "alice",
+        r#"{"type":"share_report","contact":"c1","report":"scorecard-2026-11"}"#,
+    );
+    assert!(matches!(&fx[0], Effect::Email { template, .. } if template == "report_shared"));
+    assert_eq!(
+        w.err(
+            "oscar",
+            r#"{"type":"share_report","contact":"c1","report":"x"}"#
+        ),
+        "not_found"
+    );
+}

@@ -181,9 +181,9 @@ enum WorkflowCommand {
         #[arg(long, value_name = "LIST")]
         ports: Option<String>,
     },
-    /// Read plans as an actor sees them.
+    /// Read plans, contacts and outreach as an actor sees them.
     Query {
-        /// `assigned`, `sent` or `plan`.
+        /// What to read.
         #[arg(value_enum)]
         what: QueryKind,
         /// Who asks.
@@ -192,6 +192,30 @@ enum WorkflowCommand {
         /// The plan, for `plan`.
         #[arg(long, value_name = "PLAN")]
         id: Option<String>,
+        /// The contact, for `history`.
+        #[arg(long, value_name = "ID")]
+        contact: Option<String>,
+        /// The vendor, for `questionnaire-risks`.
+        #[arg(long, value_name = "ORG")]
+        vendor: Option<String>,
+        /// Contacts filter: accepted, pending or none.
+        #[arg(long, value_name = "STATE")]
+        invitation: Option<String>,
+        /// Contacts filter: whole days since the latest invitation.
+        #[arg(long, value_name = "MIN..MAX")]
+        days_since_invite: Option<String>,
+        /// Contacts filter: set, unset, met or unmet.
+        #[arg(long, value_name = "STATUS")]
+        expectation: Option<String>,
+        /// Contacts filter: the vendor claimed its scorecard (yes or no).
+        #[arg(long, value_name = "yes|no")]
+        claimed: Option<String>,
+        /// Contacts filter: someone at the vendor logged in within 30 days.
+        #[arg(long = "logged-in-30d", value_name = "yes|no")]
+        logged_in_30d: Option<String>,
+        /// Contacts filter: text in the contact's or the vendor's name.
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
         /// The instant to evaluate at (default: now).
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
@@ -210,6 +234,15 @@ pub enum QueryKind {
     Sent,
     /// One plan (`--id`).
     Plan,
+    /// The contact manager list (with filters).
+    Contacts,
+    /// Counts of vendors contacted, claimed, active, expectations.
+    Insights,
+    /// Every event touching a contact (`--contact`).
+    History,
+    /// A vendor's open questionnaire risks (`--vendor`), in the portfolio
+    /// format's shape.
+    QuestionnaireRisks,
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,16 +380,30 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 what,
                 actor,
                 id,
+                contact,
+                vendor,
+                invitation,
+                days_since_invite,
+                expectation,
+                claimed,
+                logged_in_30d,
+                name,
                 at,
                 format,
-            } => workflow_cmd::query(
-                &store,
-                what,
-                &actor,
-                id.as_deref(),
-                at.as_deref(),
-                resolve(format),
-            ),
+            } => {
+                let args = workflow_cmd::QueryArgs {
+                    id,
+                    contact,
+                    vendor,
+                    invitation,
+                    days_since_invite,
+                    expectation,
+                    claimed,
+                    logged_in_30d,
+                    name,
+                };
+                workflow_cmd::query(&store, what, &actor, &args, at.as_deref(), resolve(format))
+            }
         },
         Command::Spf {
             command:

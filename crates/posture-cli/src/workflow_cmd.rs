@@ -115,15 +115,146 @@ fn not_visible(e: &WorkflowError) -> CliError {
     CliError::NotVisible(json.to_string())
 }
 
+/// Query options beyond the actor.
+#[derive(Debug, Default)]
+pub struct QueryArgs {
+    /// `--id`.
+    pub id: Option<String>,
+    /// `--contact`.
+    pub contact: Option<String>,
+    /// `--vendor`.
+    pub vendor: Option<String>,
+    /// `--invitation`.
+    pub invitation: Option<String>,
+    /// `--days-since-invite`.
+    pub days_since_invite: Option<String>,
+    /// `--expectation`.
+    pub expectation: Option<String>,
+    /// `--claimed`.
+    pub claimed: Option<String>,
+    /// `--logged-in-30d`.
+    pub logged_in_30d: Option<String>,
+    /// `--name`.
+    pub name: Option<String>,
+}
+
+fn yes_no(flag: &str, v: Option<&str>) -> Result<Option<bool>, CliError> {
+    match v {
+        None => Ok(None),
+        Some("yes") => Ok(Some(true)),
+        Some("no") => Ok(Some(false)),
+        Some(other) => Err(CliError::Usage(format!(
+            "{flag}: `{other}` is neither yes nor no"
+        ))),
+    }
+}
+
+fn filter(a: &QueryArgs) -> Result<query::ContactFilter, CliError> {
+    use posture_plan::ExpectationStatus as E;
+    use query::InvitationState as I;
+    let invitation = match a.invitation.as_deref() {
+        None => None,
+        Some("accepted") => Some(I::Accepted),
+        Some("pending") => Some(I::Pending),
+        Some("none") => Some(I::None),
+        Some(o) => {
+            return Err(CliError::Usage(format!(
+                "--invitation: `{o}` is not accepted, pending or none"
+            )));
+        }
+    };
+    let expectation = match a.expectation.as_deref() {
+        None => None,
+        Some("set") => Some(E::Set),
+        Some("unset") => Some(E::Unset),
+        Some("met") => Some(E::Met),
+        Some("unmet") => Some(E::Unmet),
+        Some(o) => {
+            return Err(CliError::Usage(format!(
+                "--expectation: `{o}` is not set, unset, met or unmet"
+            )));
+        }
+    };
+    let days_since_invite = match a.days_since_invite.as_deref() {
+        None => None,
+        Some(r) => {
+            let bad = || {
+                CliError::Usage(format!(
+                    "--days-since-invite: `{r}` is not MIN..MAX (whole days)"
+                ))
+            };
+            let (lo, hi) = r.split_once("..").ok_or_else(bad)?;
+            let (lo, hi) = (
+                lo.trim().parse::<i64>().map_err(|_| bad())?,
+                hi.trim().parse::<i64>().map_err(|_| bad())?,
+            );
+            if lo > hi {
+                return Err(bad());
+            }
+            Some((lo, hi))
+        }
+    };
+    Ok(query::ContactFilter {
+        invitation,
+        days_since_invite,
+        expectation,
+        claimed: yes_no("--claimed", a.claimed.as_deref())?,
+        logged_in_30d: yes_no("--logged-in-30d", a.logged_in_30d.as_deref())?,
+        name: a.name.clone(),
+    })
+}
+
+fn label<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn contacts_table(rows: &[query::ContactRow]) -> String {
+    let mut s = String::new();
+    let mut vendor = "";
+    for r in rows {
+        if r.vendor != vendor {
+            vendor = &r.vendor;
+            let score = r.score.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
+            let standing = if r.active {
+                "active"
+            } else if r.claimed {
+                "claimed"
+            } else {
+                "unclaimed"
+            };
+            let _ = writeln!(
+                s,
+                "{} ({}) · score {score} · {standing} · expectation {}",
+                r.vendor_name,
+                r.vendor,
+                label(r.expectation)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  {:<12} {:<22} {:<30} {}",
+            r.contact,
+            r.name,
+            r.email,
+            label(r.invitation)
+        );
+    }
+    s
+}
+
 /// `posture workflow --store FILE query ...`.
 pub fn query(
     store_path: &Path,
     what: QueryKind,
     actor: &str,
-    id: Option<&str>,
+    args: &QueryArgs,
     at: Option<&str>,
     format: Format,
 ) -> Result<String, CliError> {
+    let id = args.id.as_deref();
     let store = open(store_path)?;
     let now = match at {
         Some(s) => s
@@ -133,11 +264,74 @@ pub fn query(
     };
     let catalog = Catalog::builtin();
     let state = store.state();
+    let json = |v: &dyn erased::Ser| -> Result<String, CliError> { Ok(v.pretty()? + "\n") };
+    match what {
+        QueryKind::Contacts => {
+            let rows =
+                query::contacts(state, actor, now, &filter(args)?).map_err(|e| not_visible(&e))?;
+            return match format {
+                Format::Json => json(&rows),
+                Format::Table => Ok(contacts_table(&rows)),
+            };
+        }
+        QueryKind::Insights => {
+            let i = query::insights(state, actor, now).map_err(|e| not_visible(&e))?;
+            return match format {
+                Format::Json => json(&i),
+                Format::Table => Ok(format!(
+                    "vendors contacted {} · claimed {} · active {}\nexpectations set {} · met {} · unmet {}\n",
+                    i.vendors_contacted,
+                    i.claimed,
+                    i.active,
+                    i.expectations_set,
+                    i.expectations_met,
+                    i.expectations_unmet
+                )),
+            };
+        }
+        QueryKind::History => {
+            let contact = args
+                .contact
+                .as_deref()
+                .ok_or_else(|| CliError::Usage("query history needs --contact ID".into()))?;
+            let events = store.events().map_err(|e| CliError::Io {
+                path: store_path.display().to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            let h = query::history(state, &events, actor, contact).map_err(|e| not_visible(&e))?;
+            return match format {
+                Format::Json => json(&h),
+                Format::Table => Ok(h
+                    .iter()
+                    .map(|e| {
+                        let kind = serde_json::to_value(&e.event)
+                            .ok()
+                            .and_then(|v| v["type"].as_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        format!("{}  {:<24} by {}\n", e.at, kind, e.actor)
+                    })
+                    .collect()),
+            };
+        }
+        QueryKind::QuestionnaireRisks => {
+            let vendor = args.vendor.as_deref().ok_or_else(|| {
+                CliError::Usage("query questionnaire-risks needs --vendor ORG".into())
+            })?;
+            let r =
+                query::questionnaire_risks(state, actor, vendor).map_err(|e| not_visible(&e))?;
+            return json(&r);
+        }
+        _ => {}
+    }
     let views = match what {
         QueryKind::Assigned => {
             query::assigned(state, &catalog, actor, now).map_err(|e| not_visible(&e))?
         }
         QueryKind::Sent => query::sent(state, &catalog, actor, now).map_err(|e| not_visible(&e))?,
+        QueryKind::Contacts
+        | QueryKind::Insights
+        | QueryKind::History
+        | QueryKind::QuestionnaireRisks => Vec::new(),
         QueryKind::Plan => {
             let id = id.ok_or_else(|| CliError::Usage("query plan needs --id PLAN".into()))?;
             let v =
@@ -289,4 +483,21 @@ pub fn rescan(
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Pretty JSON for any serialisable value behind a trait object.
+mod erased {
+    use crate::error::CliError;
+
+    /// A value that can print itself as pretty JSON.
+    pub trait Ser {
+        /// Pretty JSON.
+        fn pretty(&self) -> Result<String, CliError>;
+    }
+
+    impl<T: serde::Serialize> Ser for T {
+        fn pretty(&self) -> Result<String, CliError> {
+            Ok(serde_json::to_string_pretty(self)?)
+        }
+    }
 }

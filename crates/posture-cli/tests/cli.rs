@@ -1138,3 +1138,142 @@ fn workflow_rescan_verifies_a_fix_against_the_server() {
     );
     assert_eq!(v["items"][1]["reopened"], 1);
 }
+
+#[test]
+fn workflow_contact_manager_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("wf.sqlite").to_str().unwrap().to_owned();
+    let mut lines = SETUP[..5].to_vec();
+    lines.extend_from_slice(&[
+        ("alice", r#"{"type": "add_contact", "contact": "c1", "vendor": "pay", "name": "Pat Lee", "email": "pat@pay.example", "title": "CISO"}"#),
+        ("alice", r#"{"type": "add_contact", "contact": "c2", "vendor": "pay", "name": "Sam Rivera", "email": "sam@pay.example"}"#),
+        ("alice", r#"{"type": "send_invitation", "contact": "c1", "message": "Hello"}"#),
+        ("alice", r#"{"type": "set_expectation", "vendor": "pay", "target": {"grade": "B"}, "due": "2026-10-20T00:00:00Z", "suggested_issues": ["spf_missing"]}"#),
+        ("host", r#"{"type": "accept_invitation", "contact": "c1", "user": "pat"}"#),
+        ("alice", r#"{"type": "send_questionnaire", "questionnaire": "q1", "vendor": "pay", "contact": "c1", "due": "2026-12-01T00:00:00Z", "questions": [{"id": "mfa", "text": "Is MFA enforced?", "severity": "high"}]}"#),
+        ("pat", r#"{"type": "answer_questionnaire", "questionnaire": "q1", "answers": [{"id": "mfa", "pass": false}]}"#),
+    ]);
+    let o = posture(
+        &["workflow", "--store", &st, "apply"],
+        Some(&wf_lines(&lines)),
+    );
+    assert!(
+        stdout(&o).lines().all(|l| l.contains("\"ok\":true")),
+        "{}",
+        stdout(&o)
+    );
+    let q = |args: &[&str]| {
+        let mut a = vec!["workflow", "--store", st.as_str(), "query"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--at", "2026-11-01T10:00:00Z", "--format", "json"]);
+        let o = posture(&a, None);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_str::<Value>(&stdout(&o)).unwrap()
+    };
+    let rows = q(&["contacts", "--actor", "alice"]);
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    for f in [
+        "contact",
+        "vendor",
+        "name",
+        "email",
+        "invitation",
+        "invited_at",
+        "claimed",
+        "active",
+        "expectation",
+        "score",
+    ] {
+        assert!(rows[0].get(f).is_some(), "row lacks {f}");
+    }
+    assert_eq!(rows[0]["invitation"], "accepted");
+    assert_eq!(rows[0]["expectation"], "unmet");
+    assert_eq!(
+        q(&["contacts", "--actor", "alice", "--invitation", "none"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        q(&["contacts", "--actor", "alice", "--name", "RIVERA"])[0]["contact"],
+        "c2"
+    );
+    assert_eq!(
+        q(&[
+            "contacts",
+            "--actor",
+            "alice",
+            "--days-since-invite",
+            "0..1"
+        ])
+        .as_array()
+        .unwrap()
+        .len(),
+        1
+    );
+    assert_eq!(
+        q(&["contacts", "--actor", "alice", "--claimed", "yes"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let i = q(&["insights", "--actor", "alice"]);
+    assert_eq!(i["vendors_contacted"], 1);
+    assert_eq!(i["expectations_unmet"], 1);
+    let h = q(&["history", "--actor", "alice", "--contact", "c1"]);
+    let kinds: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "contact_saved",
+            "invitation_sent",
+            "invitation_accepted",
+            "questionnaire_sent",
+            "questionnaire_answered"
+        ]
+    );
+    let r = q(&["questionnaire-risks", "--vendor", "pay", "--actor", "alice"]);
+    assert_eq!(
+        r,
+        serde_json::json!([{"id": "q1:mfa", "title": "Is MFA enforced?", "severity": "high", "status": "open"}])
+    );
+    let o = posture(
+        &[
+            "workflow",
+            "--store",
+            &st,
+            "query",
+            "history",
+            "--actor",
+            "victor",
+            "--contact",
+            "c1",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let o = posture(
+        &[
+            "workflow",
+            "--store",
+            &st,
+            "query",
+            "contacts",
+            "--actor",
+            "alice",
+            "--claimed",
+            "maybe",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -213,3 +213,318 @@ pub fn sent(
         .map(|(id, _)| plan_view(state, catalog, actor, id, now))
         .collect()
 }
+
+/// Invitation state of a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    /// Accepted: a vendor user exists.
+    Accepted,
+    /// Sent, not accepted.
+    Pending,
+    /// Never invited.
+    None,
+}
+
+/// One row of the contact manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ContactRow {
+    /// Contact id.
+    pub contact: String,
+    /// Vendor organisation id.
+    pub vendor: String,
+    /// Vendor name.
+    pub vendor_name: String,
+    /// Contact name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Invitation state.
+    pub invitation: InvitationState,
+    /// Latest (re-)invitation.
+    pub invited_at: Option<Timestamp>,
+    /// Invitations sent.
+    pub invitations: u32,
+    /// The vendor has claimed its scorecard.
+    pub claimed: bool,
+    /// The vendor is active (a login within 90 days).
+    pub active: bool,
+    /// Someone at the vendor logged in within 30 days.
+    pub logged_in_30d: bool,
+    /// Where the requester's expectation for the vendor stands.
+    pub expectation: crate::core::ExpectationStatus,
+    /// The vendor's latest recorded score.
+    pub score: Option<rust_decimal::Decimal>,
+}
+
+/// Filters of the contact manager (all optional; all must hold).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactFilter {
+    /// Invitation state.
+    pub invitation: Option<InvitationState>,
+    /// Whole days since the latest (re-)invitation, inclusive range.
+    pub days_since_invite: Option<(i64, i64)>,
+    /// Expectation status.
+    pub expectation: Option<crate::core::ExpectationStatus>,
+    /// Vendor claimed or not.
+    pub claimed: Option<bool>,
+    /// Someone at the vendor logged in within 30 days, or not.
+    pub logged_in_30d: Option<bool>,
+    /// Case-insensitive text in the contact's or the vendor's name.
+    pub name: Option<String>,
+}
+
+impl ContactFilter {
+    /// Whether a row passes, at `now`.
+    pub fn matches(&self, r: &ContactRow, now: Timestamp) -> bool {
+        if self.invitation.is_some_and(|i| i != r.invitation) {
+            return false;
+        }
+        if let Some((lo, hi)) = self.days_since_invite {
+            match r.invited_at {
+                Some(t) => {
+                    let days = now.0.signed_duration_since(t.0).num_days();
+                    if days < lo || days > hi {
+                        return false;
+                    }
+                }
+                None => return false,
+            }
+        }
+        if self.expectation.is_some_and(|e| e != r.expectation) {
+            return false;
+        }
+        if self.claimed.is_some_and(|c| c != r.claimed) {
+            return false;
+        }
+        if self.logged_in_30d.is_some_and(|l| l != r.logged_in_30d) {
+            return false;
+        }
+        if let Some(text) = &self.name {
+            let t = text.to_lowercase();
+            if !r.name.to_lowercase().contains(&t) && !r.vendor_name.to_lowercase().contains(&t) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn requester_org<'a>(state: &'a State, actor: &str) -> Result<&'a str, WorkflowError> {
+    state
+        .users
+        .get(actor)
+        .map(|u| u.org.as_str())
+        .ok_or_else(|| WorkflowError::not_found("user", actor))
+}
+
+/// The contact manager: the actor's organisation's contacts, filtered,
+/// ordered by vendor then contact.
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn contacts(
+    state: &State,
+    actor: &str,
+    now: Timestamp,
+    filter: &ContactFilter,
+) -> Result<Vec<ContactRow>, WorkflowError> {
+    let org = requester_org(state, actor)?;
+    let mut rows: Vec<ContactRow> = state
+        .contacts
+        .iter()
+        .filter(|(_, c)| c.requester == org)
+        .map(|(id, c)| {
+            let vendor = &c.fields.vendor;
+            let vorg = state.orgs.get(vendor);
+            ContactRow {
+                contact: id.clone(),
+                vendor: vendor.clone(),
+                vendor_name: vorg.map(|o| o.name.clone()).unwrap_or_default(),
+                name: c.fields.name.clone(),
+                email: c.fields.email.clone(),
+                title: c.fields.title.clone(),
+                invitation: if c.accepted_user.is_some() {
+                    InvitationState::Accepted
+                } else if c.invited_at.is_some() {
+                    InvitationState::Pending
+                } else {
+                    InvitationState::None
+                },
+                invited_at: c.invited_at,
+                invitations: c.invitations,
+                claimed: state.claimed(vendor),
+                active: state.active(vendor, now),
+                logged_in_30d: state
+                    .users
+                    .values()
+                    .filter(|u| u.org == *vendor)
+                    .filter_map(|u| u.last_login)
+                    .any(|t| now.0.signed_duration_since(t.0) <= chrono::TimeDelta::days(30)),
+                expectation: state.expectation_status(org, vendor, now),
+                score: vorg.and_then(|o| o.score.map(|s| s.0)),
+            }
+        })
+        .filter(|r| filter.matches(r, now))
+        .collect();
+    rows.sort_by(|a, b| (&a.vendor, &a.contact).cmp(&(&b.vendor, &b.contact)));
+    Ok(rows)
+}
+
+/// Counts over the vendors the actor's organisation has contacts at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Insights {
+    /// Vendors with at least one contact.
+    pub vendors_contacted: u32,
+    /// Of those, claimed.
+    pub claimed: u32,
+    /// Of those, active.
+    pub active: u32,
+    /// Vendors with an expectation set (any status but unset).
+    pub expectations_set: u32,
+    /// Expectations met.
+    pub expectations_met: u32,
+    /// Expectations unmet (past due).
+    pub expectations_unmet: u32,
+}
+
+/// The insights counts.
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn insights(state: &State, actor: &str, now: Timestamp) -> Result<Insights, WorkflowError> {
+    use crate::core::ExpectationStatus as E;
+    let org = requester_org(state, actor)?;
+    let mut vendors: Vec<&str> = state
+        .contacts
+        .values()
+        .filter(|c| c.requester == org)
+        .map(|c| c.fields.vendor.as_str())
+        .collect();
+    vendors.sort_unstable();
+    vendors.dedup();
+    let count = |f: &dyn Fn(&str) -> bool| vendors.iter().filter(|v| f(v)).count() as u32;
+    let expectation_vendors: Vec<&str> = state
+        .expectations
+        .keys()
+        .filter(|(r, _)| r == org)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let status = |v: &str| state.expectation_status(org, v, now);
+    Ok(Insights {
+        vendors_contacted: vendors.len() as u32,
+        claimed: count(&|v| state.claimed(v)),
+        active: count(&|v| state.active(v, now)),
+        expectations_set: expectation_vendors.len() as u32,
+        expectations_met: expectation_vendors
+            .iter()
+            .filter(|v| status(v) == E::Met)
+            .count() as u32,
+        expectations_unmet: expectation_vendors
+            .iter()
+            .filter(|v| status(v) == E::Unmet)
+            .count() as u32,
+    })
+}
+
+/// One dated entry of a contact's engagement history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who acted.
+    pub actor: String,
+    /// What happened.
+    pub event: crate::model::Event,
+}
+
+/// Every event touching a contact, dated, from the event log.
+///
+/// # Errors
+/// `not_found` when the actor's organisation does not keep the contact.
+pub fn history(
+    state: &State,
+    events: &[crate::model::Envelope],
+    actor: &str,
+    contact: &str,
+) -> Result<Vec<HistoryEntry>, WorkflowError> {
+    use crate::model::Event as Ev;
+    let org =
+        requester_org(state, actor).map_err(|_| WorkflowError::not_found("contact", contact))?;
+    // The contact may have been removed: find it in the log too.
+    let owner = state
+        .contacts
+        .get(contact)
+        .map(|c| c.requester.clone())
+        .or_else(|| {
+            events.iter().find_map(|e| match &e.event {
+                Ev::ContactSaved {
+                    contact: c,
+                    requester,
+                    ..
+                } if c == contact => Some(requester.clone()),
+                _ => None,
+            })
+        });
+    if owner.as_deref() != Some(org) {
+        return Err(WorkflowError::not_found("contact", contact));
+    }
+    let questionnaires: Vec<&str> = state
+        .questionnaires
+        .iter()
+        .filter(|(_, q)| q.contact == contact)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let documents: Vec<&str> = state
+        .documents
+        .iter()
+        .filter(|(_, d)| d.contact == contact)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let touches = |e: &Ev| match e {
+        Ev::ContactSaved { contact: c, .. }
+        | Ev::ContactRemoved { contact: c }
+        | Ev::InvitationSent { contact: c, .. }
+        | Ev::InvitationAccepted { contact: c, .. }
+        | Ev::ReportShared { contact: c, .. }
+        | Ev::QuestionnaireSent { contact: c, .. }
+        | Ev::DocumentRequested { contact: c, .. } => c == contact,
+        Ev::ReminderSent {
+            contact: Some(c), ..
+        } => c == contact,
+        Ev::QuestionnaireAnswered { questionnaire, .. } => {
+            questionnaires.contains(&questionnaire.as_str())
+        }
+        Ev::DocumentFulfilled { request, .. } => documents.contains(&request.as_str()),
+        _ => false,
+    };
+    Ok(events
+        .iter()
+        .filter(|e| touches(&e.event))
+        .map(|e| HistoryEntry {
+            at: e.at,
+            actor: e.actor.clone(),
+            event: e.event.clone(),
+        })
+        .collect())
+}
+
+/// A vendor's open questionnaire risks raised by the actor's organisation,
+/// in the portfolio format's `questionnaire_risks` shape.
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn questionnaire_risks(
+    state: &State,
+    actor: &str,
+    vendor: &str,
+) -> Result<Vec<crate::core::QuestionnaireRiskView>, WorkflowError> {
+    let org = requester_org(state, actor)?;
+    Ok(state
+        .questionnaire_risks(org, vendor)
+        .into_iter()
+        .filter(|r| r.status == "open")
+        .collect())
+}

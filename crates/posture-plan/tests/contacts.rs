@@ -350,3 +350,300 @@ fn questionnaires_documents_and_reports() {
         "not_found"
     );
 }
+
+mod filters {
+    use super::*;
+    use posture_plan::ExpectationStatus;
+    use posture_plan::query::{ContactFilter, InvitationState, contacts, insights};
+    use proptest::prelude::*;
+
+    const VENDORS: [&str; 3] = ["pay", "v2", "v3"];
+
+    /// A store with contacts at three vendors in every state, built from
+    /// random choices; returns the world and the query instant.
+    fn build(choices: &[(usize, u8, u8, u8)], exp: &[u8], scores: &[u8]) -> (W, Timestamp) {
+        let mut w = world();
+        w.ok(HOST, r#"{"type":"register_organization","org":"v2","name":"Vendor Two","domains":["v2.example"]}"#);
+        w.ok(HOST, r#"{"type":"register_organization","org":"v3","name":"Third Party Ltd","domains":["v3.example"]}"#);
+        for (i, &(vendor, invite, accept, login)) in choices.iter().enumerate() {
+            let v = VENDORS[vendor % 3];
+            let domain = if v == "pay" {
+                "pay.example"
+            } else if v == "v2" {
+                "v2.example"
+            } else {
+                "v3.example"
+            };
+            let name = ["Pat Lee", "Sam Rivera", "Alex Kim", "Jo Park"][i % 4];
+            w.ok("alice", &format!(r#"{{"type":"add_contact","contact":"c{i}","vendor":"{v}","name":"{name}","email":"c{i}@{domain}"}}"#));
+            if invite % 3 > 0 && !w.0.claimed(v) {
+                let day = 1 + (invite as usize * 7 + i) % 28;
+                w.run(
+                    "alice",
+                    &format!(r#"{{"type":"send_invitation","contact":"c{i}"}}"#),
+                    &format!("2026-10-{day:02}T08:00:00Z"),
+                )
+                .unwrap();
+                if accept % 2 == 1 {
+                    w.ok(
+                        HOST,
+                        &format!(
+                            r#"{{"type":"accept_invitation","contact":"c{i}","user":"u{i}"}}"#
+                        ),
+                    );
+                    if login % 3 > 0 {
+                        let d = if login % 3 == 1 {
+                            "2026-08-01"
+                        } else {
+                            "2026-10-25"
+                        };
+                        w.run(
+                            HOST,
+                            &format!(r#"{{"type":"record_login","user":"u{i}"}}"#),
+                            &format!("{d}T00:00:00Z"),
+                        )
+                        .unwrap();
+                    }
+                }
+            }
+        }
+        for (k, &e) in exp.iter().enumerate().take(3) {
+            if e % 3 > 0 {
+                let due = if e % 3 == 1 {
+                    "2026-10-20"
+                } else {
+                    "2026-12-20"
+                };
+                w.ok("alice", &format!(r#"{{"type":"set_expectation","vendor":"{}","target":{{"grade":"B"}},"due":"{due}T00:00:00Z"}}"#, VENDORS[k]));
+            }
+        }
+        for (k, &s) in scores.iter().enumerate().take(3) {
+            if s % 3 > 0 {
+                let (score, grade) = if s % 3 == 1 {
+                    ("85.00", "B")
+                } else {
+                    ("65.00", "D")
+                };
+                w.ok(HOST, &format!(r#"{{"type":"record_score","org":"{}","score":"{score}","grade":"{grade}"}}"#, VENDORS[k]));
+            }
+        }
+        (w, "2026-11-01T12:00:00Z".parse().unwrap())
+    }
+
+    /// The brute-force reading of every filter, straight from the raw state.
+    fn brute(w: &W, now: Timestamp, f: &ContactFilter) -> Vec<String> {
+        let s = &w.0;
+        let mut ids: Vec<String> = s
+            .contacts
+            .iter()
+            .filter(|(_, c)| c.requester == "acme")
+            .filter(|(_, c)| {
+                let inv = match (&c.accepted_user, &c.invited_at) {
+                    (Some(_), _) => InvitationState::Accepted,
+                    (None, Some(_)) => InvitationState::Pending,
+                    _ => InvitationState::None,
+                };
+                let vendor_users: Vec<_> = s
+                    .users
+                    .values()
+                    .filter(|u| u.org == c.fields.vendor)
+                    .collect();
+                let claimed = vendor_users.iter().any(|u| u.last_login.is_some());
+                let recent = vendor_users.iter().any(|u| {
+                    u.last_login
+                        .is_some_and(|t| (now.0 - t.0).num_seconds() <= 30 * 86_400)
+                });
+                let exp = match s
+                    .expectations
+                    .get(&("acme".to_string(), c.fields.vendor.clone()))
+                {
+                    None => ExpectationStatus::Unset,
+                    Some(e) => {
+                        let met = s.orgs[&c.fields.vendor]
+                            .score
+                            .is_some_and(|(sc, _)| sc >= rust_decimal::Decimal::from(80));
+                        if met {
+                            ExpectationStatus::Met
+                        } else if now > e.due {
+                            ExpectationStatus::Unmet
+                        } else {
+                            ExpectationStatus::Set
+                        }
+                    }
+                };
+                let vendor_name = s.orgs[&c.fields.vendor].name.to_lowercase();
+                f.invitation.is_none_or(|i| i == inv)
+                    && f.days_since_invite.is_none_or(|(lo, hi)| {
+                        c.invited_at.is_some_and(|t| {
+                            let d = (now.0 - t.0).num_seconds().div_euclid(86_400);
+                            lo <= d && d <= hi
+                        })
+                    })
+                    && f.expectation.is_none_or(|e| e == exp)
+                    && f.claimed.is_none_or(|x| x == claimed)
+                    && f.logged_in_30d.is_none_or(|x| x == recent)
+                    && f.name.as_ref().is_none_or(|n| {
+                        let n = n.to_lowercase();
+                        c.fields.name.to_lowercase().contains(&n) || vendor_name.contains(&n)
+                    })
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn filter_strategy() -> impl Strategy<Value = ContactFilter> {
+        let inv = prop_oneof![
+            Just(None),
+            Just(Some(InvitationState::Accepted)),
+            Just(Some(InvitationState::Pending)),
+            Just(Some(InvitationState::None))
+        ];
+        let exp = prop_oneof![
+            Just(None),
+            Just(Some(ExpectationStatus::Unset)),
+            Just(Some(ExpectationStatus::Set)),
+            Just(Some(ExpectationStatus::Met)),
+            Just(Some(ExpectationStatus::Unmet))
+        ];
+        let days = prop_oneof![
+            Just(None),
+            (0i64..40, 0i64..40).prop_map(|(a, b)| Some((a.min(b), a.max(b))))
+        ];
+        let yn = || prop_oneof![Just(None), Just(Some(true)), Just(Some(false))];
+        let name = prop_oneof![
+            Just(None),
+            Just(Some("PAT".to_string())),
+            Just(Some("third".to_string())),
+            Just(Some("ri".to_string()))
+        ];
+        (inv, exp, days, yn(), yn(), name).prop_map(
+            |(invitation, expectation, days_since_invite, claimed, logged_in_30d, name)| {
+                ContactFilter {
+                    invitation,
+                    days_since_invite,
+                    expectation,
+                    claimed,
+                    logged_in_30d,
+                    name,
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn filters_agree_with_brute_force(
+            choices in proptest::collection::vec((0usize..3, 0u8..3, 0u8..2, 0u8..3), 1..24),
+            exp in proptest::collection::vec(0u8..3, 3),
+            scores in proptest::collection::vec(0u8..3, 3),
+            f in filter_strategy(),
+        ) {
+            let (w, now) = build(&choices, &exp, &scores);
+            let mut got: Vec<String> = contacts(&w.0, "alice", now, &f).unwrap().into_iter().map(|r| r.contact).collect();
+            got.sort();
+            prop_assert_eq!(got, brute(&w, now, &f));
+        }
+    }
+
+    #[test]
+    fn every_filter_tells_right_from_wrong() {
+        let choices: Vec<(usize, u8, u8, u8)> = (0..24)
+            .map(|i| (i % 3, (i % 3) as u8, (i / 3 % 2) as u8, (i / 6 % 3) as u8))
+            .collect();
+        let (mut w, now) = build(&choices, &[1, 2, 0], &[1, 2, 0]);
+        // Someone at v3 logged in recently (the random part only makes
+        // vendors claimed by old logins here).
+        w.ok(HOST, r#"{"type":"register_user","user":"v3user","org":"v3","name":"V","email":"v@v3.example"}"#);
+        w.run(
+            HOST,
+            r#"{"type":"record_login","user":"v3user"}"#,
+            "2026-10-25T00:00:00Z",
+        )
+        .unwrap();
+        let all = contacts(&w.0, "alice", now, &ContactFilter::default())
+            .unwrap()
+            .len();
+        assert_eq!(all, 24);
+        let count = |f: ContactFilter| contacts(&w.0, "alice", now, &f).unwrap().len();
+        for f in [
+            ContactFilter {
+                invitation: Some(InvitationState::Accepted),
+                ..Default::default()
+            },
+            ContactFilter {
+                invitation: Some(InvitationState::Pending),
+                ..Default::default()
+            },
+            ContactFilter {
+                invitation: Some(InvitationState::None),
+                ..Default::default()
+            },
+            ContactFilter {
+                days_since_invite: Some((0, 14)),
+                ..Default::default()
+            },
+            ContactFilter {
+                expectation: Some(ExpectationStatus::Met),
+                ..Default::default()
+            },
+            ContactFilter {
+                expectation: Some(ExpectationStatus::Set),
+                ..Default::default()
+            },
+            ContactFilter {
+                expectation: Some(ExpectationStatus::Unset),
+                ..Default::default()
+            },
+            ContactFilter {
+                claimed: Some(true),
+                ..Default::default()
+            },
+            ContactFilter {
+                logged_in_30d: Some(false),
+                ..Default::default()
+            },
+            ContactFilter {
+                name: Some("sam".into()),
+                ..Default::default()
+            },
+        ] {
+            let n = count(f.clone());
+            assert!(
+                n > 0 && n < all,
+                "{f:?} selects {n} of {all}: it cannot tell right from wrong here"
+            );
+            assert_eq!(
+                contacts(&w.0, "alice", now, &f)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.contact)
+                    .collect::<std::collections::BTreeSet<_>>(),
+                brute(&w, now, &f).into_iter().collect()
+            );
+        }
+        let i = insights(&w.0, "alice", now).unwrap();
+        assert_eq!(i.vendors_contacted, 3);
+        assert_eq!(i.expectations_set, 2);
+        // pay: due 20 Oct, recorded B: met; v2: due 20 Dec, recorded D: set.
+        assert_eq!((i.expectations_met, i.expectations_unmet), (1, 0));
+        assert_eq!(
+            i.claimed,
+            contacts(&w.0, "alice", now, &ContactFilter::default())
+                .unwrap()
+                .iter()
+                .filter(|r| r.claimed)
+                .map(|r| r.vendor.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u32
+        );
+        assert_eq!(
+            contacts(&w.0, "oscar", now, &ContactFilter::default())
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+}

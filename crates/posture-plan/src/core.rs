@@ -733,6 +733,18 @@ pub fn decide(
                     "an item names an issue and an asset, or a questionnaire risk",
                 ));
             }
+            if let Some(q) = questionnaire_risk {
+                if !state
+                    .questionnaire_risks(&p.requester, &p.vendor)
+                    .iter()
+                    .any(|r| r.id == *q)
+                {
+                    return Err(WorkflowError::invalid(format!(
+                        "no questionnaire risk `{q}` of `{}` from this organisation's questionnaires",
+                        p.vendor
+                    )));
+                }
+            }
             if let Some(existing) = p.items.iter().find(|i| i.item == *id) {
                 let same = existing.issue == *issue
                     && existing.asset == *asset

@@ -79,12 +79,30 @@ impl World {
 
     fn with_sent_plan() -> Self {
         let mut w = World::new();
+        // A questionnaire risk to put in the plan: an invited contact at
+        // the vendor fails one question.
+        w.ok("alice", r#"{"type":"add_contact","contact":"c0","vendor":"pay","name":"Pia","email":"pia@pay.example"}"#);
+        w.ok("alice", r#"{"type":"send_invitation","contact":"c0"}"#);
+        w.ok(
+            HOST,
+            r#"{"type":"accept_invitation","contact":"c0","user":"pia"}"#,
+        );
+        w.ok("alice", r#"{"type":"send_questionnaire","questionnaire":"qz","vendor":"pay","contact":"c0","due":"2026-12-01T00:00:00Z","questions":[{"id":"mfa","text":"Is MFA enforced?","severity":"high"}]}"#);
+        w.ok("pia", r#"{"type":"answer_questionnaire","questionnaire":"qz","answers":[{"id":"mfa","pass":false}]}"#);
         w.ok("alice", r#"{"type":"create_plan","plan":"p1","vendor":"pay","assignee":"victor","title":"Fix mail","target":{"grade":"B"},"due":"2026-12-01T00:00:00Z"}"#);
         w.ok("alice", r#"{"type":"add_plan_item","plan":"p1","item":"i1","issue":"spf_missing","asset":"pay.example"}"#);
         w.ok("amy", r#"{"type":"add_plan_item","plan":"p1","item":"i2","issue":"service_rdp","asset":"192.0.2.7"}"#);
         w.ok(
             "alice",
-            r#"{"type":"add_plan_item","plan":"p1","item":"q1","questionnaire_risk":"no-mfa"}"#,
+            r#"{"type":"add_plan_item","plan":"p1","item":"q1","questionnaire_risk":"qz:mfa"}"#,
+        );
+        assert_eq!(
+            w.err(
+                "alice",
+                r#"{"type":"add_plan_item","plan":"p1","item":"q2","questionnaire_risk":"qz:nope"}"#
+            ),
+            "invalid",
+            "a questionnaire risk that does not exist"
         );
         let fx = w.ok("alice", r#"{"type":"send_plan","plan":"p1"}"#);
         assert!(fx.iter().any(|e| matches!(e, Effect::Email { template, to, .. } if template == "plan_sent" && to == "victor@pay.example")));

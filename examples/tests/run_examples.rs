@@ -54,3 +54,69 @@ fn score_findings_reports_bad_input_with_its_code() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty_footprint"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn scan_domain_scans_the_sandbox_and_scores() {
+    let out = Command::new(example("scan_domain")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("finding: spf_softfail_all on example-corp.example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("finding: dmarc_policy_none on example-corp.example"),
+        "{text}"
+    );
+    assert!(text.contains("score "), "{text}");
+}
+
+#[test]
+fn aggregate_portfolio_prints_csr_and_priorities() {
+    let out = Command::new(example("aggregate_portfolio"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("CSR "), "{text}");
+    assert!(text.contains("fix payroll"), "{text}");
+    assert!(
+        text.contains("vendors with potential security risks: payroll"),
+        "{text}"
+    );
+}
+
+#[test]
+fn action_plan_runs_against_a_store() {
+    let dir = std::env::temp_dir().join(format!("posture-plan-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("plans.sqlite");
+    let out = Command::new(example("action_plan"))
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("host sends e-mail `plan_sent` to victor@pay.example"),
+        "{text}"
+    );
+    assert!(
+        text.contains("host rescans spf_missing on pay.example"),
+        "{text}"
+    );
+    assert!(text.contains("plan p1: 1/1 verified"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -500,6 +500,16 @@ fn item<'a>(p: &'a Plan, plan: &str, id: &str) -> Result<&'a Item, WorkflowError
         .ok_or_else(|| WorkflowError::not_found("item", &format!("{plan}/{id}")))
 }
 
+/// A create command under an existing id: the same content again is an
+/// `ok` with no events, other content a `conflict` with `message`.
+fn repeat(same: bool, message: String) -> Result<Decision, WorkflowError> {
+    if same {
+        Ok(Decision::default())
+    } else {
+        Err(WorkflowError::conflict(message))
+    }
+}
+
 fn host_only(actor: &str) -> Result<(), WorkflowError> {
     if actor == HOST {
         Ok(())
@@ -574,13 +584,10 @@ pub fn decide(
             nonempty("org", org)?;
             nonempty("name", name)?;
             if let Some(existing) = state.orgs.get(org) {
-                return if existing.name == *name && existing.domains == *domains {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "organisation `{org}` exists with other content"
-                    )))
-                };
+                return repeat(
+                    existing.name == *name && existing.domains == *domains,
+                    format!("organisation `{org}` exists with other content"),
+                );
             }
             Ok(one(Event::OrganizationRegistered {
                 org: org.clone(),
@@ -609,13 +616,10 @@ pub fn decide(
                 )));
             }
             if let Some(u) = state.users.get(user) {
-                return if u.org == *org && u.name == *name && u.email == *email {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "user `{user}` exists with other content"
-                    )))
-                };
+                return repeat(
+                    u.org == *org && u.name == *name && u.email == *email,
+                    format!("user `{user}` exists with other content"),
+                );
             }
             Ok(one(Event::UserRegistered {
                 user: user.clone(),
@@ -695,13 +699,7 @@ pub fn decide(
                     && p.target == *target
                     && p.due == *due
                     && p.requester == u.org;
-                return if same {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "plan `{plan}` exists with other content"
-                    )))
-                };
+                return repeat(same, format!("plan `{plan}` exists with other content"));
             }
             Ok(one(Event::PlanCreated {
                 plan: plan.clone(),
@@ -749,13 +747,10 @@ pub fn decide(
                 let same = existing.issue == *issue
                     && existing.asset == *asset
                     && existing.questionnaire_risk == *questionnaire_risk;
-                return if same {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "item `{plan}/{id}` exists with other content"
-                    )))
-                };
+                return repeat(
+                    same,
+                    format!("item `{plan}/{id}` exists with other content"),
+                );
             }
             if matches!(p.status, PlanStatus::Closed | PlanStatus::Cancelled) {
                 return Err(WorkflowError::invalid_state(
@@ -985,13 +980,10 @@ pub fn decide(
                 title: title.clone(),
             };
             if let Some(c) = state.contacts.get(contact) {
-                return if c.requester == u.org && c.fields == fields {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "contact id `{contact}` is taken"
-                    )))
-                };
+                return repeat(
+                    c.requester == u.org && c.fields == fields,
+                    format!("contact id `{contact}` is taken"),
+                );
             }
             Ok(one(Event::ContactSaved {
                 contact: contact.clone(),
@@ -1107,13 +1099,10 @@ pub fn decide(
                 )));
             }
             if let Some(existing) = &c.accepted_user {
-                return if existing == user {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "contact `{contact}` accepted as `{existing}`"
-                    )))
-                };
+                return repeat(
+                    existing == user,
+                    format!("contact `{contact}` accepted as `{existing}`"),
+                );
             }
             nonempty("user", user)?;
             if user == HOST || state.users.contains_key(user) {
@@ -1279,13 +1268,7 @@ pub fn decide(
                     && q.contact == *contact
                     && q.questions == *questions
                     && q.due == *due;
-                return if same {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "questionnaire id `{questionnaire}` is taken"
-                    )))
-                };
+                return repeat(same, format!("questionnaire id `{questionnaire}` is taken"));
             }
             let mut d = one(Event::QuestionnaireSent {
                 questionnaire: questionnaire.clone(),
@@ -1350,13 +1333,7 @@ pub fn decide(
                     && r.contact == *contact
                     && r.kind == *kind
                     && r.due == *due;
-                return if same {
-                    Ok(Decision::default())
-                } else {
-                    Err(WorkflowError::conflict(format!(
-                        "request id `{request}` is taken"
-                    )))
-                };
+                return repeat(same, format!("request id `{request}` is taken"));
             }
             let mut d = one(Event::DocumentRequested {
                 request: request.clone(),

@@ -306,7 +306,7 @@ pub fn query(
                     .map(|e| {
                         let kind = serde_json::to_value(&e.event)
                             .ok()
-                            .and_then(|v| v["type"].as_str().map(str::to_owned))
+                            .and_then(|v| v.as_object().and_then(|o| o.keys().next().cloned()))
                             .unwrap_or_default();
                         format!("{}  {:<24} by {}\n", e.at, kind, e.actor)
                     })

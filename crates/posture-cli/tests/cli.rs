@@ -1227,7 +1227,15 @@ fn workflow_contact_manager_queries() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["event"]["type"].as_str().unwrap())
+        .map(|e| {
+            e["event"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .unwrap()
+                .as_str()
+        })
         .collect();
     assert_eq!(
         kinds,

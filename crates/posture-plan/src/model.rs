@@ -485,9 +485,11 @@ pub enum ItemStatus {
     Accepted,
 }
 
-/// An event: what happened, as stored.
+/// An event: what happened, as stored. On the wire an event is an object
+/// with one key, its kind (`{"plan_created": {...}}`): externally tagged,
+/// which parses without buffering (replay speed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Event {
     /// An organisation was registered.

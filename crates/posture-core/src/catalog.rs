@@ -155,6 +155,10 @@ pub struct Catalog {
     digest: String,
     issues: Vec<IssueType>,
     index: HashMap<String, IssueIdx>,
+    /// Issue ids with a `'static` lifetime, for the built-in catalog only
+    /// (it lives as long as the process): results borrow them instead of
+    /// allocating a copy per scorecard.
+    static_ids: Option<Vec<&'static str>>,
 }
 
 const BUILTIN: &str = include_str!("../data/catalog.json");
@@ -173,7 +177,17 @@ impl Catalog {
     pub fn builtin() -> Arc<Catalog> {
         static CELL: OnceLock<Arc<Catalog>> = OnceLock::new();
         CELL.get_or_init(|| match Catalog::from_json(BUILTIN, "posture-builtin") {
-            Ok(c) => Arc::new(c),
+            Ok(mut c) => {
+                // Once per process, for a catalog that lives as long as the
+                // process: a few kilobytes.
+                let ids: Vec<&'static str> = c
+                    .issues
+                    .iter()
+                    .map(|i| &*Box::leak(i.id.clone().into_boxed_str()))
+                    .collect();
+                c.static_ids = Some(ids);
+                Arc::new(c)
+            }
             // The embedded file is validated by this crate's tests; reaching
             // this is a build defect, not an input error.
             Err(e) => panic!("built-in catalog is invalid: {e}"),
@@ -275,6 +289,7 @@ impl Catalog {
             digest: hex,
             issues,
             index,
+            static_ids: None,
         })
     }
 
@@ -313,6 +328,14 @@ impl Catalog {
     /// If the index came from another, larger catalog.
     pub fn issue(&self, idx: IssueIdx) -> &IssueType {
         &self.issues[idx.0 as usize]
+    }
+
+    /// The id of an issue type as a `'static` string, when the catalog has
+    /// them (the built-in one).
+    pub fn static_id(&self, idx: IssueIdx) -> Option<&'static str> {
+        self.static_ids
+            .as_ref()
+            .and_then(|v| v.get(idx.0 as usize).copied())
     }
 
     /// All issue types, sorted by id.

@@ -264,7 +264,10 @@ impl ScoringModel for PostureV1 {
             }
             phi[fi] *= Decimal::ONE - p;
             issues[fi].push(IssueScore {
-                issue: it.id.clone(),
+                issue: match catalog.static_id(IssueIdx(issue)) {
+                    Some(id) => Cow::Borrowed(id),
+                    None => Cow::Owned(it.id.clone()),
+                },
                 severity: it.severity,
                 affected_assets: n_t,
                 penalty: p,

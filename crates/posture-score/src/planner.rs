@@ -162,7 +162,14 @@ pub fn plan(model: &dyn ScoringModel, a: &Assessment, target: Target) -> Result<
         .iter()
         .flat_map(|f| f.issues.iter())
         .filter(|i| i.penalty > Decimal::ZERO)
-        .map(|i| (i.penalty, i.affected_assets, i.issue.clone(), i.severity))
+        .map(|i| {
+            (
+                i.penalty,
+                i.affected_assets,
+                i.issue.to_string(),
+                i.severity,
+            )
+        })
         .collect();
     candidates.sort_by(|x, y| {
         y.0.cmp(&x.0)

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 #[non_exhaustive]
 pub struct IssueScore {
     /// Catalog id.
-    pub issue: String,
+    pub issue: Cow<'static, str>,
     /// Its severity.
     pub severity: Severity,
     /// `n_t`: distinct assets among its active findings.

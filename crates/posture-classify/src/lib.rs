@@ -71,11 +71,32 @@ pub struct Classification {
     pub inconclusive: Vec<Inconclusive>,
 }
 
-#[derive(Default)]
-struct Merge {
-    detected: Vec<Timestamp>,
-    clean: bool,
-    reasons: BTreeSet<String>,
+/// The outcome of several observations of one (asset, check): any
+/// detection wins; otherwise clean if any observation was; otherwise
+/// inconclusive. [`classify`] and the workflow's rescans both judge by it.
+///
+/// ```
+/// use posture_classify::merged_outcome;
+/// use posture_core::Outcome;
+/// use posture_signals::Signal;
+/// let s = [Signal::clean("a.example", "caa_missing", "dns", ""), Signal::inconclusive("a.example", "caa_missing", "dns", "timeout", "")];
+/// assert_eq!(merged_outcome(s.iter()), Outcome::Clean);
+/// assert_eq!(merged_outcome(std::iter::empty()), Outcome::Inconclusive);
+/// ```
+pub fn merged_outcome<'a>(signals: impl IntoIterator<Item = &'a Signal>) -> Outcome {
+    let mut clean = false;
+    for s in signals {
+        match s.outcome {
+            Outcome::Detected => return Outcome::Detected,
+            Outcome::Clean => clean = true,
+            Outcome::Inconclusive => {}
+        }
+    }
+    if clean {
+        Outcome::Clean
+    } else {
+        Outcome::Inconclusive
+    }
 }
 
 /// Classifies signals into a findings document.
@@ -89,8 +110,9 @@ pub fn classify(
     signals: &[Signal],
     catalog: &Catalog,
 ) -> Result<Classification, ClassifyError> {
-    let mut merged: BTreeMap<(String, String), Merge> = BTreeMap::new();
-    let mut assessed: BTreeSet<Factor> = BTreeSet::new();
+    // Group the observations of each (asset, check), then judge each group
+    // by the one rule, merged_outcome.
+    let mut groups: BTreeMap<(String, String), (Factor, Vec<&Signal>)> = BTreeMap::new();
     for (index, s) in signals.iter().enumerate() {
         let Some((_, issue)) = catalog.get(&s.check) else {
             return Err(ClassifyError::UnknownCheck {
@@ -99,42 +121,52 @@ pub fn classify(
                 catalog: catalog.id().to_owned(),
             });
         };
-        let m = merged
+        groups
             .entry((s.asset.to_ascii_lowercase(), s.check.clone()))
-            .or_default();
-        match s.outcome {
-            Outcome::Detected => {
-                m.detected.push(s.at);
-                assessed.insert(issue.factor);
-            }
-            Outcome::Clean => {
-                m.clean = true;
-                assessed.insert(issue.factor);
-            }
-            Outcome::Inconclusive => {
-                if let Some(r) = &s.reason {
-                    m.reasons.insert(r.clone());
-                }
-            }
-        }
+            .or_insert_with(|| (issue.factor, Vec::new()))
+            .1
+            .push(s);
     }
+    let mut assessed: BTreeSet<Factor> = BTreeSet::new();
     let mut findings = Vec::new();
     let mut inconclusive = Vec::new();
-    for ((asset, check), m) in merged {
-        if let (Some(first), Some(last)) = (m.detected.iter().min(), m.detected.iter().max()) {
-            findings.push(Finding {
-                issue: check,
-                asset,
-                first_seen: *first,
-                last_seen: *last,
-                status: FindingStatus::Open,
-            });
-        } else if !m.clean {
-            inconclusive.push(Inconclusive {
-                asset,
-                check,
-                reasons: m.reasons.into_iter().collect(),
-            });
+    for ((asset, check), (factor, group)) in groups {
+        match merged_outcome(group.iter().copied()) {
+            Outcome::Detected => {
+                assessed.insert(factor);
+                let times = group
+                    .iter()
+                    .filter(|s| s.outcome == Outcome::Detected)
+                    .map(|s| s.at);
+                let (first, last) =
+                    times.fold((None::<Timestamp>, None::<Timestamp>), |(lo, hi), t| {
+                        (
+                            Some(lo.map_or(t, |x| x.min(t))),
+                            Some(hi.map_or(t, |x| x.max(t))),
+                        )
+                    });
+                if let (Some(first_seen), Some(last_seen)) = (first, last) {
+                    findings.push(Finding {
+                        issue: check,
+                        asset,
+                        first_seen,
+                        last_seen,
+                        status: FindingStatus::Open,
+                    });
+                }
+            }
+            Outcome::Clean => {
+                assessed.insert(factor);
+            }
+            Outcome::Inconclusive => {
+                let reasons: BTreeSet<String> =
+                    group.iter().filter_map(|s| s.reason.clone()).collect();
+                inconclusive.push(Inconclusive {
+                    asset,
+                    check,
+                    reasons: reasons.into_iter().collect(),
+                });
+            }
         }
     }
     let mut all_assets: Vec<String> = assets.to_vec();

@@ -112,7 +112,8 @@ pub struct InconclusiveOut {
     pub reasons: Vec<String>,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+/// The async runtime the network commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

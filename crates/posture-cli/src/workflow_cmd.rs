@@ -115,26 +115,35 @@ fn not_visible(e: &WorkflowError) -> CliError {
     CliError::NotVisible(json.to_string())
 }
 
-/// Query options beyond the actor.
-#[derive(Debug, Default)]
+/// Query options beyond the actor (flattened into `workflow query`).
+#[derive(Debug, Default, clap::Args)]
 pub struct QueryArgs {
-    /// `--id`.
+    /// The plan, for `plan`.
+    #[arg(long, value_name = "PLAN")]
     pub id: Option<String>,
-    /// `--contact`.
+    /// The contact, for `history`.
+    #[arg(long, value_name = "ID")]
     pub contact: Option<String>,
-    /// `--vendor`.
+    /// The vendor, for `questionnaire-risks`.
+    #[arg(long, value_name = "ORG")]
     pub vendor: Option<String>,
-    /// `--invitation`.
+    /// Contacts filter: accepted, pending or none.
+    #[arg(long, value_name = "STATE")]
     pub invitation: Option<String>,
-    /// `--days-since-invite`.
+    /// Contacts filter: whole days since the latest invitation.
+    #[arg(long, value_name = "MIN..MAX")]
     pub days_since_invite: Option<String>,
-    /// `--expectation`.
+    /// Contacts filter: set, unset, met or unmet.
+    #[arg(long, value_name = "STATUS")]
     pub expectation: Option<String>,
-    /// `--claimed`.
+    /// Contacts filter: the vendor claimed its scorecard (yes or no).
+    #[arg(long, value_name = "yes|no")]
     pub claimed: Option<String>,
-    /// `--logged-in-30d`.
+    /// Contacts filter: someone at the vendor logged in within 30 days.
+    #[arg(long = "logged-in-30d", value_name = "yes|no")]
     pub logged_in_30d: Option<String>,
-    /// `--name`.
+    /// Contacts filter: text in the contact's or the vendor's name.
+    #[arg(long, value_name = "TEXT")]
     pub name: Option<String>,
 }
 
@@ -441,10 +450,7 @@ pub fn rescan(
     let mut targets: Vec<String> = pending.iter().map(|(_, _, _, a)| a.clone()).collect();
     targets.sort();
     targets.dedup();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Internal(format!("starting the async runtime: {e}")))?;
+    let rt = crate::scan_cmd::runtime()?;
     let report = rt
         .block_on(posture_signals::scan(&targets, &config))
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -452,14 +458,9 @@ pub fn rescan(
     let requests: Vec<Request> = pending
         .iter()
         .map(|(plan, item, issue, asset)| {
-            let seen: Vec<_> = report.signals.iter().filter(|s| s.check == *issue && s.asset.eq_ignore_ascii_case(asset)).collect();
-            let outcome = if seen.iter().any(|s| s.outcome == posture_core::Outcome::Detected) {
-                posture_core::Outcome::Detected
-            } else if seen.iter().any(|s| s.outcome == posture_core::Outcome::Clean) {
-                posture_core::Outcome::Clean
-            } else {
-                posture_core::Outcome::Inconclusive
-            };
+            let outcome = posture_classify::merged_outcome(
+                report.signals.iter().filter(|s| s.check == *issue && s.asset.eq_ignore_ascii_case(asset)),
+            );
             let json = serde_json::json!({"type": "record_rescan", "plan": plan, "item": item, "outcome": outcome});
             serde_json::from_value::<Command>(json)
                 .map(|command| Request { actor: posture_plan::HOST.to_owned(), at: now, command })

@@ -408,6 +408,23 @@ impl State {
             .is_some_and(|c| c.accepted_user.as_deref() == Some(actor))
     }
 
+    /// A contact the actor's organisation keeps at `vendor`.
+    fn own_contact_at(
+        &self,
+        actor: &str,
+        id: &str,
+        vendor: &str,
+    ) -> Result<&Contact, WorkflowError> {
+        let c = self.own_contact(actor, id)?;
+        if c.fields.vendor == vendor {
+            Ok(c)
+        } else {
+            Err(WorkflowError::invalid(format!(
+                "contact `{id}` is not at `{vendor}`"
+            )))
+        }
+    }
+
     /// A contact the actor's organisation keeps.
     fn own_contact(&self, actor: &str, id: &str) -> Result<&Contact, WorkflowError> {
         let u = self
@@ -1243,13 +1260,8 @@ pub fn decide(
             due,
             ..
         } => {
-            let c = state.own_contact(actor, contact)?;
+            let c = state.own_contact_at(actor, contact, vendor)?;
             nonempty("questionnaire", questionnaire)?;
-            if c.fields.vendor != *vendor {
-                return Err(WorkflowError::invalid(format!(
-                    "contact `{contact}` is not at `{vendor}`"
-                )));
-            }
             if questions.is_empty() {
                 return Err(WorkflowError::invalid(
                     "a questionnaire has at least one question",
@@ -1319,14 +1331,9 @@ pub fn decide(
             due,
             ..
         } => {
-            let c = state.own_contact(actor, contact)?;
+            let c = state.own_contact_at(actor, contact, vendor)?;
             nonempty("request", request)?;
             nonempty("kind", kind)?;
-            if c.fields.vendor != *vendor {
-                return Err(WorkflowError::invalid(format!(
-                    "contact `{contact}` is not at `{vendor}`"
-                )));
-            }
             if let Some(r) = state.documents.get(request) {
                 let same = r.requester == c.requester
                     && r.vendor == *vendor

@@ -189,33 +189,8 @@ enum WorkflowCommand {
         /// Who asks.
         #[arg(long, value_name = "USER")]
         actor: String,
-        /// The plan, for `plan`.
-        #[arg(long, value_name = "PLAN")]
-        id: Option<String>,
-        /// The contact, for `history`.
-        #[arg(long, value_name = "ID")]
-        contact: Option<String>,
-        /// The vendor, for `questionnaire-risks`.
-        #[arg(long, value_name = "ORG")]
-        vendor: Option<String>,
-        /// Contacts filter: accepted, pending or none.
-        #[arg(long, value_name = "STATE")]
-        invitation: Option<String>,
-        /// Contacts filter: whole days since the latest invitation.
-        #[arg(long, value_name = "MIN..MAX")]
-        days_since_invite: Option<String>,
-        /// Contacts filter: set, unset, met or unmet.
-        #[arg(long, value_name = "STATUS")]
-        expectation: Option<String>,
-        /// Contacts filter: the vendor claimed its scorecard (yes or no).
-        #[arg(long, value_name = "yes|no")]
-        claimed: Option<String>,
-        /// Contacts filter: someone at the vendor logged in within 30 days.
-        #[arg(long = "logged-in-30d", value_name = "yes|no")]
-        logged_in_30d: Option<String>,
-        /// Contacts filter: text in the contact's or the vendor's name.
-        #[arg(long, value_name = "TEXT")]
-        name: Option<String>,
+        #[command(flatten)]
+        args: workflow_cmd::QueryArgs,
         /// The instant to evaluate at (default: now).
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
@@ -379,31 +354,10 @@ fn run(cli: Cli) -> Result<String, CliError> {
             WorkflowCommand::Query {
                 what,
                 actor,
-                id,
-                contact,
-                vendor,
-                invitation,
-                days_since_invite,
-                expectation,
-                claimed,
-                logged_in_30d,
-                name,
+                args,
                 at,
                 format,
-            } => {
-                let args = workflow_cmd::QueryArgs {
-                    id,
-                    contact,
-                    vendor,
-                    invitation,
-                    days_since_invite,
-                    expectation,
-                    claimed,
-                    logged_in_30d,
-                    name,
-                };
-                workflow_cmd::query(&store, what, &actor, &args, at.as_deref(), resolve(format))
-            }
+            } => workflow_cmd::query(&store, what, &actor, &args, at.as_deref(), resolve(format)),
         },
         Command::Spf {
             command:

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod demo;
 mod error;
 mod io;
+mod report;
 mod scan_cmd;
 mod schema;
 mod score_cmd;
@@ -53,7 +54,8 @@ enum Command {
     Catalog(CatalogArgs),
     /// Print the JSON Schema of a wire type, or write them all.
     Schema(SchemaArgs),
-    /// Score a built-in sample portfolio and print it.
+    /// The whole story offline: scan a sample world on an in-process DNS
+    /// server, score, aggregate, plan, fix, rescan.
     Demo(DemoArgs),
 }
 
@@ -284,6 +286,13 @@ struct SchemaArgs {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
+    /// Also write a self-contained HTML report (inline SVG charts).
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Keep the workflow's SQLite store here (default: a temporary file),
+    /// to explore it afterwards with `posture workflow`.
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -397,7 +406,11 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 schema::one(&name)
             }
         }
-        Command::Demo(a) => demo::run(resolve(a.format)),
+        Command::Demo(a) => demo::run(&demo::DemoOptions {
+            format: resolve(a.format),
+            report: a.report,
+            store: a.store,
+        }),
     }
 }
 

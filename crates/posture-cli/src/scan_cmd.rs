@@ -102,7 +102,7 @@ pub struct ScanOutput {
 }
 
 /// One inconclusive check.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct InconclusiveOut {
     /// Asset.
     pub asset: String,
@@ -120,13 +120,18 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Internal(format!("starting the async runtime: {e}")))
 }
 
-/// Runs a scan and builds the output (used by the CLI and the demo).
-pub fn run_scan(o: &ScanOptions, catalog: &Arc<Catalog>) -> Result<ScanOutput, CliError> {
-    if o.targets.is_empty() {
+/// Runs a scan on `rt`, classifies what it saw and scores it (the CLI's
+/// `scan` and the demo share it).
+pub fn run_scan(
+    rt: &tokio::runtime::Runtime,
+    targets: &[String],
+    organization: &str,
+    config: &ScanConfig,
+    catalog: &Arc<Catalog>,
+) -> Result<ScanOutput, CliError> {
+    if targets.is_empty() {
         return Err(CliError::Usage("name at least one target".into()));
     }
-    let c = config(o)?;
-    let rt = runtime()?;
     let progress = Arc::new(posture_signals::Progress::default());
     let show = std::io::stderr().is_terminal();
     let report = rt.block_on(async {
@@ -148,7 +153,7 @@ pub fn run_scan(o: &ScanOptions, catalog: &Arc<Catalog>) -> Result<ScanOutput, C
                 }
             })
         });
-        let r = posture_signals::scan_with_progress(&o.targets, &c, progress.clone()).await;
+        let r = posture_signals::scan_with_progress(targets, config, progress.clone()).await;
         if let Some(t) = ticker {
             t.abort();
             eprint!("\r{}\r", " ".repeat(60));
@@ -156,16 +161,12 @@ pub fn run_scan(o: &ScanOptions, catalog: &Arc<Catalog>) -> Result<ScanOutput, C
         r
     });
     let report = report.map_err(|e| CliError::Usage(e.to_string()))?;
-    let organization = o
-        .organization
-        .clone()
-        .unwrap_or_else(|| o.targets[0].clone());
     let as_of = posture::Timestamp(chrono::Utc::now());
     let Classification {
         document,
         inconclusive,
     } = classify(
-        &organization,
+        organization,
         as_of,
         &report.assets,
         &report.signals,
@@ -179,8 +180,8 @@ pub fn run_scan(o: &ScanOptions, catalog: &Arc<Catalog>) -> Result<ScanOutput, C
     })?;
     let scorecard = PostureV1::default().score(&assessment);
     Ok(ScanOutput {
-        organization,
-        targets: o.targets.clone(),
+        organization: organization.to_owned(),
+        targets: targets.to_vec(),
         signals: report.signals,
         inconclusive: inconclusive
             .into_iter()
@@ -203,7 +204,12 @@ pub fn scan(
     format: Format,
 ) -> Result<String, CliError> {
     let catalog = Catalog::builtin();
-    let out = run_scan(o, &catalog)?;
+    let config = config(o)?;
+    let organization = match &o.organization {
+        Some(name) => name.clone(),
+        None => o.targets.first().cloned().unwrap_or_default(),
+    };
+    let out = run_scan(&runtime()?, &o.targets, &organization, &config, &catalog)?;
     if let Some(p) = findings_out {
         let text = serde_json::to_string_pretty(&out.findings)? + "\n";
         std::fs::write(p, text).map_err(|source| CliError::Io {

@@ -396,18 +396,36 @@ fn plan_table(v: &query::PlanView) -> String {
     s
 }
 
-/// `posture workflow --store FILE rescan`: runs every pending rescan with
-/// the collector and records the outcomes as the host. Prints one line per
-/// rescan: the item and the `record_rescan` response.
-pub fn rescan(
+/// One rescan the host ran and recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RescanLine {
+    /// Plan.
+    pub plan: String,
+    /// Item.
+    pub item: String,
+    /// Issue type rescanned.
+    pub issue: String,
+    /// Asset rescanned.
+    pub asset: String,
+    /// What the collector saw.
+    pub outcome: posture_core::Outcome,
+    /// The store's answer to `record_rescan`.
+    pub response: Response,
+}
+
+/// Runs every pending rescan in `store` with the collector on `rt` and
+/// records each outcome as the host: clean verifies, detected reopens,
+/// inconclusive leaves the item pending. Without `config.ports` given, the
+/// ports probed are the built-in ones of the pending issue types.
+pub fn run_rescans(
+    rt: &tokio::runtime::Runtime,
+    store: &mut Store,
     store_path: &Path,
-    nameserver: Option<std::net::SocketAddr>,
-    timeout_ms: Option<u64>,
-    ports: Option<&str>,
-) -> Result<String, CliError> {
+    mut config: posture_signals::ScanConfig,
+    ports: Option<Vec<posture_signals::PortCheck>>,
+) -> Result<Vec<RescanLine>, CliError> {
     use posture_plan::ItemStatus;
-    use posture_signals::{PORT_TABLE, ScanConfig};
-    let mut store = open(store_path)?;
+    use posture_signals::PORT_TABLE;
     let pending: Vec<(String, String, String, String)> = store
         .state()
         .plans
@@ -427,17 +445,10 @@ pub fn rescan(
         })
         .collect();
     if pending.is_empty() {
-        return Ok(String::new());
-    }
-    let mut config = ScanConfig::default();
-    config.policy.nameserver = nameserver;
-    if let Some(ms) = timeout_ms {
-        config.policy.timeout = std::time::Duration::from_millis(ms.max(1));
+        return Ok(Vec::new());
     }
     config.ports = match ports {
-        Some(p) => {
-            posture_signals::parse_ports(p).map_err(|e| CliError::Usage(format!("--ports: {e}")))?
-        }
+        Some(p) => p,
         None => PORT_TABLE
             .iter()
             .filter(|(_, issue)| pending.iter().any(|(_, _, i, _)| i == issue))
@@ -450,37 +461,74 @@ pub fn rescan(
     let mut targets: Vec<String> = pending.iter().map(|(_, _, _, a)| a.clone()).collect();
     targets.sort();
     targets.dedup();
-    let rt = crate::scan_cmd::runtime()?;
     let report = rt
         .block_on(posture_signals::scan(&targets, &config))
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let now = Timestamp(chrono::Utc::now());
-    let requests: Vec<Request> = pending
-        .iter()
-        .map(|(plan, item, issue, asset)| {
-            let outcome = posture_classify::merged_outcome(
-                report.signals.iter().filter(|s| s.check == *issue && s.asset.eq_ignore_ascii_case(asset)),
-            );
-            let json = serde_json::json!({"type": "record_rescan", "plan": plan, "item": item, "outcome": outcome});
-            serde_json::from_value::<Command>(json)
-                .map(|command| Request { actor: posture_plan::HOST.to_owned(), at: now, command })
-                .map_err(|e| CliError::Internal(e.to_string()))
-        })
-        .collect::<Result<_, _>>()?;
+    let mut outcomes = Vec::with_capacity(pending.len());
+    let mut requests = Vec::with_capacity(pending.len());
+    for (plan, item, issue, asset) in &pending {
+        let outcome = posture_classify::merged_outcome(
+            report
+                .signals
+                .iter()
+                .filter(|s| s.check == *issue && s.asset.eq_ignore_ascii_case(asset)),
+        );
+        let json = serde_json::json!({"type": "record_rescan", "plan": plan, "item": item, "outcome": outcome});
+        let command = serde_json::from_value::<Command>(json)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        outcomes.push(outcome);
+        requests.push(Request {
+            actor: posture_plan::HOST.to_owned(),
+            at: now,
+            command,
+        });
+    }
     let responses = store.run_batch(&requests).map_err(|e| CliError::Io {
         path: store_path.display().to_string(),
         source: std::io::Error::other(e.to_string()),
     })?;
+    Ok(pending
+        .into_iter()
+        .zip(outcomes)
+        .zip(responses)
+        .map(
+            |(((plan, item, issue, asset), outcome), response)| RescanLine {
+                plan,
+                item,
+                issue,
+                asset,
+                outcome,
+                response,
+            },
+        )
+        .collect())
+}
+
+/// `posture workflow --store FILE rescan`: runs every pending rescan with
+/// the collector and records the outcomes as the host. Prints one line per
+/// rescan: the item, what was seen and the `record_rescan` response.
+pub fn rescan(
+    store_path: &Path,
+    nameserver: Option<std::net::SocketAddr>,
+    timeout_ms: Option<u64>,
+    ports: Option<&str>,
+) -> Result<String, CliError> {
+    let mut store = open(store_path)?;
+    let mut config = posture_signals::ScanConfig::default();
+    config.policy.nameserver = nameserver;
+    if let Some(ms) = timeout_ms {
+        config.policy.timeout = std::time::Duration::from_millis(ms.max(1));
+    }
+    let ports = ports
+        .map(posture_signals::parse_ports)
+        .transpose()
+        .map_err(|e| CliError::Usage(format!("--ports: {e}")))?;
+    let rt = crate::scan_cmd::runtime()?;
+    let lines = run_rescans(&rt, &mut store, store_path, config, ports)?;
     let mut out = String::new();
-    for ((plan, item, issue, asset), (req, resp)) in
-        pending.iter().zip(requests.iter().zip(responses))
-    {
-        let outcome = match &req.command {
-            Command::RecordRescan { outcome, .. } => *outcome,
-            _ => posture_core::Outcome::Inconclusive,
-        };
-        let line = serde_json::json!({"plan": plan, "item": item, "issue": issue, "asset": asset, "outcome": outcome, "response": resp});
-        out.push_str(&line.to_string());
+    for l in &lines {
+        out.push_str(&serde_json::to_string(l)?);
         out.push('\n');
     }
     Ok(out)

@@ -11,9 +11,17 @@
 //! within the world (a chain ending in a missing name is NXDOMAIN), NODATA
 //! with an SOA for existing names (including empty non-terminals), NXDOMAIN
 //! otherwise. It never sends a packet anywhere but to whoever asked.
+//!
+//! [`TcpService`] is a listener that accepts and drops connections: the
+//! stand-in for an exposed service (Redis, FTP, …) that a TCP probe finds
+//! open. [`sample`] is the world `posture demo` scans: a requesting
+//! organisation and its vendors, with the fixes each can make.
 
+pub mod sample;
 mod server;
+mod tcp;
 mod world;
 
 pub use server::{DnsSandbox, SandboxError};
+pub use tcp::TcpService;
 pub use world::{Fault, RecordKind, RecordValue, World, normalise};

@@ -158,6 +158,9 @@ pub struct DemoOutput {
     pub scorecards: Vec<DemoCard>,
     /// What each scan saw.
     pub scans: Vec<ScanSummary>,
+    /// The portfolio document built from the scans (`posture csr --input`
+    /// reproduces `csr` from it).
+    pub portfolio: Portfolio,
     /// The portfolio result, as `posture csr` prints it.
     pub csr: CsrResult,
     /// The worst in-use vendor's improvement plan (the planner's answer).
@@ -174,6 +177,8 @@ pub struct DemoOutput {
     pub plan: query::PlanView,
     /// The vendor's scorecard after the fixes.
     pub scorecard_after: Scorecard,
+    /// The portfolio document after the fixes.
+    pub portfolio_after: Portfolio,
     /// The portfolio result after the fixes.
     pub csr_after: CsrResult,
     /// Before and after, in brief.
@@ -451,7 +456,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
             .map_err(|e| internal("the portfolio")(e.to_string()))?;
         Ok(csr_model.aggregate(&valid))
     };
-    let mut book = portfolio(&sample, &scans, as_of)?;
+    let book = portfolio(&sample, &scans, as_of)?;
     let csr = aggregate(&book)?;
 
     // 3. The worst in-use vendor, its plan, the expectation, the workflow.
@@ -662,11 +667,12 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     let status_after = wf.store.state().expectation_status(&req.id, &worst, end);
     let plan = query::plan_view(wf.store.state(), &catalog, REQUESTER_USER, &plan_id, end)
         .map_err(|e| internal("reading the plan")(e.to_string()))?;
-    if let Some(v) = book.vendors.iter_mut().find(|v| v.id == worst) {
+    let mut book_after = book.clone();
+    if let Some(v) = book_after.vendors.iter_mut().find(|v| v.id == worst) {
         v.domains = domain_entries(&vendor, &after_scan);
     }
-    book.as_of = end;
-    let csr_after = aggregate(&book)?;
+    book_after.as_of = end;
+    let csr_after = aggregate(&book_after)?;
     let after = After {
         vendor: worst.clone(),
         score_before: card_before.score,
@@ -684,6 +690,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         requester: req.id.clone(),
         scorecards,
         scans: summaries,
+        portfolio: book,
         csr,
         improve,
         expectation: ExpectationOut {
@@ -698,6 +705,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         rescans,
         plan,
         scorecard_after,
+        portfolio_after: book_after,
         csr_after,
         after,
     })

@@ -48,6 +48,100 @@
 //! assert_eq!(p.steps[0].issue, "service_rdp");
 //! # Ok::<(), posture::Error>(())
 //! ```
+//!
+//! # The whole flow: signal → finding → score → portfolio → plan
+//!
+//! What `posture demo` does over the network, here with signals written by
+//! hand so that the example runs anywhere. A host collects
+//! [`signals::Signal`]s (with [`signals::scan`] against its resolver), and
+//! every later step is pure.
+//!
+//! ```
+//! use posture::{Aggregation, Catalog, CsrConfig, CsrV1, PostureV1, ScoreConfig, ScoringModel,
+//!     Timestamp, Target, Grade, plan};
+//! use posture::csr::{DomainEntry, Portfolio, Vendor};
+//! use posture::plan_workflow::{decide, apply, Command, Effect, State, HOST};
+//! use posture::signals::Signal;
+//!
+//! let now: Timestamp = "2026-11-01T00:00:00Z".parse()?;
+//! let catalog = Catalog::builtin();
+//!
+//! // 1. Signals: what the collector observed on the vendor's domain.
+//! //    (An inconclusive signal, e.g. a SERVFAIL, would never become a finding.)
+//! let signals = vec![
+//!     Signal::detected("pay.example", "spf_missing", "dns", "no v=spf1 record").at(now),
+//!     Signal::clean("pay.example", "dmarc_missing", "dns", "p=reject").at(now),
+//!     Signal::inconclusive("pay.example", "caa_missing", "dns", "servfail", "look-up failed").at(now),
+//! ];
+//!
+//! // 2. Classify: signals to a findings document (pure, deterministic).
+//! let assets = vec!["pay.example".to_string()];
+//! let c = posture::classify::classify("Payroll Co", now, &assets, &signals, &catalog)
+//!     .expect("every check is in the catalog");
+//! assert_eq!(c.document.findings.len(), 1);
+//! assert_eq!(c.inconclusive[0].check, "caa_missing");
+//!
+//! // 3. Score it, and ask the planner what to fix first.
+//! let model = PostureV1::default();
+//! let assessment = c.document.validate(catalog.clone())?;
+//! let card = model.score(&assessment);
+//! assert!(card.score.unwrap() < rust_decimal::Decimal::from(90));
+//! let fix = plan(&model, &assessment, Target::Grade(Grade::A))?;
+//! assert_eq!(fix.steps[0].issue, "spf_missing");
+//!
+//! // 4. The portfolio: an own domain and the vendor, in use.
+//! let portfolio = Portfolio {
+//!     organization: "Acme".into(),
+//!     as_of: now,
+//!     domains: vec![DomainEntry { domain: "acme.example".into(), assets: vec![], findings: vec![] }],
+//!     vendors: vec![Vendor {
+//!         id: "pay".into(), name: "Payroll Co".into(), in_use: true,
+//!         criticality: Default::default(),
+//!         domains: vec![DomainEntry {
+//!             domain: "pay.example".into(), assets: vec![], findings: c.document.findings.clone(),
+//!         }],
+//!         questionnaire_risks: vec![],
+//!     }],
+//! };
+//! let csr = CsrV1::new(PostureV1::default(), &ScoreConfig::default(), CsrConfig::default())?
+//!     .aggregate(&portfolio.validate(&catalog)?);
+//! assert_eq!(csr.priorities[0].entity, "pay");
+//! assert_eq!(csr.vendors_with_risks, vec!["pay".to_string()]);
+//!
+//! // 5. The workflow: decide (pure) returns events and effects; apply folds.
+//! let mut state = State::default();
+//! let mut run = |state: &mut State, actor: &str, json: serde_json::Value| {
+//!     let cmd: Command = serde_json::from_value(json).expect("a wire command");
+//!     let d = decide(state, &cmd, actor, now).expect("accepted");
+//!     for e in &d.events { apply(state, e); }
+//!     d.effects
+//! };
+//! run(&mut state, HOST, serde_json::json!({"type": "register_organization", "org": "acme",
+//!     "name": "Acme", "domains": ["acme.example"]}));
+//! run(&mut state, HOST, serde_json::json!({"type": "register_organization", "org": "pay",
+//!     "name": "Payroll Co", "domains": ["pay.example"]}));
+//! run(&mut state, HOST, serde_json::json!({"type": "register_user", "user": "alice",
+//!     "org": "acme", "name": "Alice", "email": "alice@acme.example"}));
+//! run(&mut state, HOST, serde_json::json!({"type": "register_user", "user": "victor",
+//!     "org": "pay", "name": "Victor", "email": "victor@pay.example"}));
+//! run(&mut state, "alice", serde_json::json!({"type": "create_plan", "plan": "p1", "vendor": "pay",
+//!     "assignee": "victor", "title": "SPF", "target": {"grade": "A"}, "due": "2026-12-01T00:00:00Z"}));
+//! run(&mut state, "alice", serde_json::json!({"type": "add_plan_item", "plan": "p1", "item": "i1",
+//!     "issue": fix.steps[0].issue, "asset": "pay.example"}));
+//! run(&mut state, "alice", serde_json::json!({"type": "send_plan", "plan": "p1"}));
+//! let effects = run(&mut state, "victor", serde_json::json!({"type": "mark_fixed", "plan": "p1", "item": "i1"}));
+//! // The core asks the host for a rescan; the host runs it and records it.
+//! assert!(matches!(&effects[0], Effect::Rescan { issue, .. } if issue == "spf_missing"));
+//! run(&mut state, HOST, serde_json::json!({"type": "record_rescan", "plan": "p1", "item": "i1",
+//!     "outcome": "clean"}));
+//! assert_eq!(state.plans["p1"].items[0].status, posture::plan_workflow::ItemStatus::Verified);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `posture demo` runs exactly this flow against a real DNS server on
+//! loopback (`posture-sandbox`), with a SQLite store
+//! ([`plan_workflow::Store`]) in place of the in-memory fold; its source,
+//! `crates/posture-cli/src/demo.rs`, is the reference host.
 
 pub use posture_classify as classify;
 pub use posture_core as core;

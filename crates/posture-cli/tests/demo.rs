@@ -186,9 +186,13 @@ fn the_plan_goes_to_the_worst_in_use_vendor_and_works() {
     let after = &v["after"];
     assert_eq!(after["vendor"], worst["id"]);
     // A worse vendor exists that is not in use: it was not picked.
-    assert!(csr["vendors"].as_array().unwrap().iter().any(|x| {
-        x["in_use"] == false && dec(&x["fraction"]) < dec(&worst["fraction"])
-    }));
+    assert!(
+        csr["vendors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| { x["in_use"] == false && dec(&x["fraction"]) < dec(&worst["fraction"]) })
+    );
     for k in ["score_before", "score_after", "csr_before", "csr_after"] {
         assert!(after[k].is_string(), "after.{k} is not a string");
     }
@@ -301,16 +305,22 @@ fn the_store_can_be_kept_and_queried() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("demo.sqlite");
     let store_s = store.to_str().unwrap();
-    let o = posture(
-        &["demo", "--store", store_s, "--format", "table"],
-        None,
-    );
+    let o = posture(&["demo", "--store", store_s, "--format", "table"], None);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains(&format!("--store {store_s}")));
     let q = posture(
         &[
-            "workflow", "--store", store_s, "query", "plan", "--id", "plan-shipfast-1",
-            "--actor", "alice", "--format", "json",
+            "workflow",
+            "--store",
+            store_s,
+            "query",
+            "plan",
+            "--id",
+            "plan-shipfast-1",
+            "--actor",
+            "alice",
+            "--format",
+            "json",
         ],
         None,
     );
@@ -320,8 +330,15 @@ fn the_store_can_be_kept_and_queried() {
     // The vendor's contact sees it too; another vendor's people do not.
     let q = posture(
         &[
-            "workflow", "--store", store_s, "query", "assigned", "--actor", "u-shipfast",
-            "--format", "json",
+            "workflow",
+            "--store",
+            store_s,
+            "query",
+            "assigned",
+            "--actor",
+            "u-shipfast",
+            "--format",
+            "json",
         ],
         None,
     );
@@ -329,8 +346,17 @@ fn the_store_can_be_kept_and_queried() {
     assert_eq!(assigned.as_array().unwrap().len(), 1);
     let q = posture(
         &[
-            "workflow", "--store", store_s, "query", "plan", "--id", "plan-shipfast-1",
-            "--actor", "nobody", "--format", "json",
+            "workflow",
+            "--store",
+            store_s,
+            "query",
+            "plan",
+            "--id",
+            "plan-shipfast-1",
+            "--actor",
+            "nobody",
+            "--format",
+            "json",
         ],
         None,
     );

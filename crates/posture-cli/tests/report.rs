@@ -155,6 +155,10 @@ fn the_report_renders_in_chromium() {
     assert!(console_messages(&out.stderr).is_empty());
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    assert!(png.len() > 20_000, "screenshot suspiciously small: {} bytes", png.len());
+    assert!(
+        png.len() > 20_000,
+        "screenshot suspiciously small: {} bytes",
+        png.len()
+    );
     eprintln!("screenshot: {}", shot.display());
 }

@@ -59,7 +59,7 @@ pub struct DemoOptions {
 }
 
 /// One organisation's scorecard, with who it is in the portfolio.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemoCard {
     /// Organisation id.
     pub id: String,
@@ -74,7 +74,7 @@ pub struct DemoCard {
 }
 
 /// What one scan saw, in brief.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScanSummary {
     /// Organisation id.
     pub id: String,
@@ -95,7 +95,7 @@ pub struct ScanSummary {
 }
 
 /// One workflow command the demo ran and the store's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WorkflowStep {
     /// The demo step (1–5).
     pub step: u8,
@@ -108,7 +108,7 @@ pub struct WorkflowStep {
 }
 
 /// The score expectation set on the worst vendor.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExpectationOut {
     /// Vendor.
     pub vendor: String,
@@ -123,7 +123,7 @@ pub struct ExpectationOut {
 }
 
 /// The before/after figures of the worst vendor and the portfolio.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct After {
     /// The vendor the plan went to.
     pub vendor: String,
@@ -148,9 +148,10 @@ pub struct After {
 }
 
 /// Everything the demo did, as `--format json` prints it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemoOutput {
-    /// The sandbox DNS server the scans used.
+    /// The sandbox DNS server the scans used (`IP:PORT`).
+    #[schemars(with = "String")]
     pub nameserver: SocketAddr,
     /// The requesting organisation.
     pub requester: String,

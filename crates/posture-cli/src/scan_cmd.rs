@@ -83,7 +83,7 @@ pub fn config(o: &ScanOptions) -> Result<ScanConfig, CliError> {
 }
 
 /// The JSON result of `posture scan`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ScanOutput {
     /// Organisation name.
     pub organization: String,
@@ -102,7 +102,7 @@ pub struct ScanOutput {
 }
 
 /// One inconclusive check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InconclusiveOut {
     /// Asset.
     pub asset: String,

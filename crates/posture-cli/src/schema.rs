@@ -3,12 +3,28 @@
 use crate::error::CliError;
 use std::path::Path;
 
+/// Every schema: the libraries' wire types, then what this command
+/// prints (`scan`, `workflow rescan`, `demo`).
+pub fn all() -> Vec<(&'static str, schemars::Schema)> {
+    let mut v = posture::wire_schemas();
+    v.push((
+        "scan-output",
+        schemars::schema_for!(crate::scan_cmd::ScanOutput),
+    ));
+    v.push((
+        "rescan-line",
+        schemars::schema_for!(crate::workflow_cmd::RescanLine),
+    ));
+    v.push((
+        "demo-output",
+        schemars::schema_for!(crate::demo::DemoOutput),
+    ));
+    v
+}
+
 /// The schema names.
 pub fn names() -> Vec<&'static str> {
-    posture::wire_schemas()
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect()
+    all().into_iter().map(|(n, _)| n).collect()
 }
 
 /// Pretty JSON text of a schema, newline-terminated (the committed form).
@@ -18,8 +34,7 @@ pub fn render(schema: &schemars::Schema) -> Result<String, CliError> {
 
 /// One schema by name.
 pub fn one(name: &str) -> Result<String, CliError> {
-    let all = posture::wire_schemas();
-    match all.iter().find(|(n, _)| *n == name) {
+    match all().iter().find(|(n, _)| *n == name) {
         Some((_, s)) => render(s),
         None => Err(CliError::Usage(format!(
             "unknown schema `{name}`; known: {}",
@@ -34,7 +49,7 @@ pub fn write_all(dir: &Path) -> Result<(), CliError> {
         path: dir.display().to_string(),
         source,
     })?;
-    for (name, schema) in posture::wire_schemas() {
+    for (name, schema) in all() {
         let path = dir.join(format!("{name}.json"));
         std::fs::write(&path, render(&schema)?).map_err(|source| CliError::Io {
             path: path.display().to_string(),

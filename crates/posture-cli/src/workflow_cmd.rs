@@ -397,7 +397,7 @@ fn plan_table(v: &query::PlanView) -> String {
 }
 
 /// One rescan the host ran and recorded.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct RescanLine {
     /// Plan.
     pub plan: String,

@@ -45,7 +45,7 @@ pub enum StoreError {
 }
 
 /// The outcome of one command, as the wire protocol reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Response {
     /// Accepted.

@@ -41,6 +41,10 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
             schemars::schema_for!(posture_plan::Effect),
         ),
         (
+            "workflow-response",
+            schemars::schema_for!(posture_plan::Response),
+        ),
+        (
             "workflow-error",
             schemars::schema_for!(posture_plan::WorkflowError),
         ),

@@ -46,18 +46,7 @@ fn grade_colour(g: Grade) -> &'static str {
 
 /// The colour of a 0–100 score, by the grade bands.
 fn score_colour(score: Decimal) -> &'static str {
-    let g = if score >= Decimal::from(90) {
-        Grade::A
-    } else if score >= Decimal::from(80) {
-        Grade::B
-    } else if score >= Decimal::from(70) {
-        Grade::C
-    } else if score >= Decimal::from(60) {
-        Grade::D
-    } else {
-        Grade::F
-    };
-    grade_colour(g)
+    grade_colour(Grade::from_score(score))
 }
 
 fn num(d: Option<Decimal>) -> String {
@@ -165,7 +154,7 @@ fn overview_chart(out: &DemoOutput) -> String {
 
 /// How many organisations hold each grade, before and after.
 fn grade_chart(out: &DemoOutput) -> String {
-    let grades = [Grade::A, Grade::B, Grade::C, Grade::D, Grade::F];
+    let grades = Grade::LETTERS;
     let count = |after: bool, g: Grade| -> usize {
         out.scorecards
             .iter()

@@ -308,58 +308,24 @@ fn the_store_can_be_kept_and_queried() {
     let o = posture(&["demo", "--store", store_s, "--format", "table"], None);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains(&format!("--store {store_s}")));
-    let q = posture(
-        &[
-            "workflow",
-            "--store",
-            store_s,
-            "query",
-            "plan",
-            "--id",
-            "plan-shipfast-1",
-            "--actor",
-            "alice",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    // `posture workflow --store STORE query ARGS... --format json`.
+    let query = |args: &[&str]| {
+        let mut all = vec!["workflow", "--store", store_s, "query"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--format", "json"]);
+        posture(&all, None)
+    };
+    let q = query(&["plan", "--id", "plan-shipfast-1", "--actor", "alice"]);
     assert!(q.status.success(), "{}", text(&q.stderr));
     let plan: Value = serde_json::from_str(&text(&q.stdout)).unwrap();
     assert_eq!(plan["status"], "closed");
-    // The vendor's contact sees it too; another vendor's people do not.
-    let q = posture(
-        &[
-            "workflow",
-            "--store",
-            store_s,
-            "query",
-            "assigned",
-            "--actor",
-            "u-shipfast",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    // The vendor's contact sees it too; a stranger does not.
+    let q = query(&["assigned", "--actor", "u-shipfast"]);
+    assert!(q.status.success(), "{}", text(&q.stderr));
     let assigned: Value = serde_json::from_str(&text(&q.stdout)).unwrap();
     assert_eq!(assigned.as_array().unwrap().len(), 1);
-    let q = posture(
-        &[
-            "workflow",
-            "--store",
-            store_s,
-            "query",
-            "plan",
-            "--id",
-            "plan-shipfast-1",
-            "--actor",
-            "nobody",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    assert_eq!(assigned[0]["plan"], "plan-shipfast-1");
+    let q = query(&["plan", "--id", "plan-shipfast-1", "--actor", "nobody"]);
     assert_eq!(q.status.code(), Some(3));
 }
 

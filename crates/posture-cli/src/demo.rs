@@ -33,7 +33,7 @@ use posture::{
     Scorecard, ScoringModel, Target, Timestamp,
 };
 use posture_sandbox::sample::{DNSBL_ZONE, SampleOrg, SampleWorld};
-use posture_sandbox::{DnsSandbox, TcpService};
+use posture_sandbox::{ClosedPort, DnsSandbox, TcpService};
 use posture_signals::{PortCheck, ScanConfig};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -80,8 +80,11 @@ pub struct ScanSummary {
     pub id: String,
     /// The targets scanned.
     pub targets: Vec<String>,
-    /// The ports probed on the organisation's address, `PORT=ISSUE`.
+    /// The ports probed on the organisation's address, `PORT=ISSUE` (one
+    /// list for every organisation).
     pub ports: Vec<String>,
+    /// The services listening on the organisation's address, `PORT=ISSUE`.
+    pub services: Vec<String>,
     /// Signals observed.
     pub signals: usize,
     /// Of which detections.
@@ -196,53 +199,93 @@ fn internal(what: &str) -> impl Fn(String) -> CliError + '_ {
     move |e| CliError::Internal(format!("demo: {what}: {e}"))
 }
 
-/// The demo's port list: every service's port, `PORT=ISSUE`. Every
-/// organisation's address is probed on all of them, as a scanner probes
-/// one port list everywhere; a port another organisation's service uses is
-/// closed on this one's address, so the check comes out clean.
-fn port_checks(services: &BTreeMap<(String, String), TcpService>) -> Vec<PortCheck> {
-    services
-        .iter()
-        .map(|((_, issue), svc)| PortCheck {
-            port: svc.addr().port(),
-            issue: issue.clone(),
-        })
-        .collect()
+/// The sample's exposed services, and the same ports held closed on every
+/// other organisation's address.
+///
+/// One port list, `PORT=ISSUE`, is probed on every address, as a scanner
+/// probes one list everywhere. Each service listens on its organisation's
+/// address on a port the OS chose; that port is bound (not listening) on
+/// every other organisation's address, so a probe there is refused and no
+/// other process on the machine (another demo, say) can listen there and
+/// change the answer. A closed service's port is held closed the same way.
+struct Services {
+    open: BTreeMap<(String, String), TcpService>,
+    closed: Vec<ClosedPort>,
+    ports: Vec<PortCheck>,
 }
 
-/// Starts one listener per exposed service on its organisation's address,
-/// on ports chosen at run time and distinct across addresses (so that one
-/// port list maps each port to one issue).
-fn start_services(
-    rt: &tokio::runtime::Runtime,
-    sample: &SampleWorld,
-) -> Result<BTreeMap<(String, String), TcpService>, CliError> {
-    let mut services = BTreeMap::new();
-    let mut ports = std::collections::BTreeSet::new();
-    for o in sample.orgs() {
-        for issue in &o.services {
-            // A port already used on another address is kept bound while
-            // trying again, so that the OS picks another one.
-            let mut rejected = Vec::new();
-            let svc = loop {
-                let svc = rt
-                    .block_on(TcpService::start(o.address.into()))
-                    .map_err(|e| internal("starting a service")(e.to_string()))?;
-                if ports.insert(svc.addr().port()) {
-                    break svc;
+impl Services {
+    fn start(rt: &tokio::runtime::Runtime, sample: &SampleWorld) -> Result<Self, CliError> {
+        let mut s = Services {
+            open: BTreeMap::new(),
+            closed: Vec::new(),
+            ports: Vec::new(),
+        };
+        for o in sample.orgs() {
+            for issue in &o.services {
+                // A port that cannot be held on every other address is
+                // kept bound while trying again, so the OS picks another.
+                let mut rejected = Vec::new();
+                loop {
+                    let svc = rt
+                        .block_on(TcpService::start(o.address.into()))
+                        .map_err(|e| internal("starting a service")(e.to_string()))?;
+                    let port = svc.addr().port();
+                    let held: Result<Vec<ClosedPort>, _> = sample
+                        .orgs()
+                        .filter(|x| x.id != o.id)
+                        .map(|x| ClosedPort::reserve(x.address.into(), port))
+                        .collect();
+                    match held {
+                        Ok(held) if !s.ports.iter().any(|p| p.port == port) => {
+                            s.closed.extend(held);
+                            s.ports.push(PortCheck {
+                                port,
+                                issue: issue.clone(),
+                            });
+                            s.open.insert((o.id.clone(), issue.clone()), svc);
+                            break;
+                        }
+                        _ if rejected.len() >= 16 => {
+                            return Err(CliError::Internal(
+                                "demo: no port free on every sample address after 16 tries".into(),
+                            ));
+                        }
+                        _ => rejected.push(svc),
+                    }
                 }
-                if rejected.len() >= 16 {
-                    return Err(CliError::Internal(
-                        "demo: no distinct port for a service after 16 tries".into(),
-                    ));
-                }
-                rejected.push(svc);
-            };
-            drop(rejected);
-            services.insert((o.id.clone(), issue.clone()), svc);
+            }
         }
+        Ok(s)
     }
-    Ok(services)
+
+    /// The services listening on `org`'s address, `PORT=ISSUE`.
+    fn listening(&self, org: &str) -> Vec<String> {
+        self.open
+            .iter()
+            .filter(|((id, _), _)| id == org)
+            .map(|((_, issue), svc)| format!("{}={issue}", svc.addr().port()))
+            .collect()
+    }
+
+    /// Stops `org`'s `issue` service and holds its port closed. Returns
+    /// whether there was such a service.
+    fn close(
+        &mut self,
+        rt: &tokio::runtime::Runtime,
+        org: &str,
+        issue: &str,
+    ) -> Result<bool, CliError> {
+        let Some(svc) = self.open.remove(&(org.to_owned(), issue.to_owned())) else {
+            return Ok(false);
+        };
+        let addr = svc.addr();
+        rt.block_on(svc.close());
+        let held = ClosedPort::reserve(addr.ip(), addr.port())
+            .map_err(|e| internal("holding a closed port")(e.to_string()))?;
+        self.closed.push(held);
+        Ok(true)
+    }
 }
 
 fn scan_config(nameserver: SocketAddr, ports: Vec<PortCheck>) -> ScanConfig {
@@ -253,10 +296,16 @@ fn scan_config(nameserver: SocketAddr, ports: Vec<PortCheck>) -> ScanConfig {
     c
 }
 
-fn summary(org: &SampleOrg, ports: &[PortCheck], s: &ScanOutput) -> ScanSummary {
+fn summary(
+    org: &SampleOrg,
+    ports: &[PortCheck],
+    services: &Services,
+    s: &ScanOutput,
+) -> ScanSummary {
     ScanSummary {
         id: org.id.clone(),
         targets: s.targets.clone(),
+        services: services.listening(&org.id),
         ports: ports
             .iter()
             .map(|p| format!("{}={}", p.port, p.issue))
@@ -412,6 +461,12 @@ fn record_score(org: &str, card: &Scorecard) -> Option<serde_json::Value> {
 
 /// Runs the demo and builds its output.
 pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
+    if let Some(p) = store_path.filter(|p| p.exists()) {
+        return Err(CliError::Usage(format!(
+            "--store {}: the file exists; the demo writes a new store (remove it or name another)",
+            p.display()
+        )));
+    }
     let rt = runtime()?;
     let catalog = Catalog::builtin();
     let mut sample = SampleWorld::standard();
@@ -420,8 +475,8 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     let server = rt
         .block_on(DnsSandbox::start(sample.world()))
         .map_err(|e| internal("starting the DNS server")(e.to_string()))?;
-    let mut services = start_services(&rt, &sample)?;
-    let ports = port_checks(&services);
+    let mut services = Services::start(&rt, &sample)?;
+    let ports = services.ports.clone();
 
     // 1. Scan, classify, score.
     let mut scans = BTreeMap::new();
@@ -429,7 +484,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     let config = scan_config(server.addr(), ports.clone());
     for o in sample.orgs() {
         let s = run_scan(&rt, &o.targets(), &o.name, &config, &catalog)?;
-        summaries.push(summary(o, &ports, &s));
+        summaries.push(summary(o, &ports, &services, &s));
         scans.insert(o.id.clone(), s);
     }
     let scorecards: Vec<DemoCard> = sample
@@ -447,7 +502,12 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         .collect();
 
     // 2. The portfolio.
-    let as_of = now();
+    // The portfolio is scored as of the latest scan.
+    let as_of = scans
+        .values()
+        .map(|s| s.findings.as_of)
+        .max()
+        .unwrap_or_else(now);
     let score_config = ScoreConfig::default();
     let csr_model = CsrV1::new(PostureV1::default(), &score_config, CsrConfig::default())
         .map_err(|e| internal("csr")(e.to_string()))?;
@@ -608,9 +668,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         sample
             .fix(&worst, issue, asset)
             .map_err(|e| internal("fixing")(e.to_string()))?;
-        if let Some(svc) = services.remove(&(worst.clone(), issue.clone())) {
-            rt.block_on(svc.close());
-        }
+        services.close(&rt, &worst, issue)?;
     }
     server.update(|w| *w = sample.world());
     wf.run(
@@ -634,6 +692,13 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         config.clone(),
         Some(ports.clone()),
     )?;
+    if rescans.len() != wf.rescans_requested {
+        return Err(CliError::Internal(format!(
+            "demo: the workflow asked for {} rescans, {} ran",
+            wf.rescans_requested,
+            rescans.len()
+        )));
+    }
     for r in &rescans {
         if let Response::Err { error, .. } = &r.response {
             return Err(CliError::Internal(format!(
@@ -643,7 +708,19 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     }
 
     // 5. The vendor's new score and the portfolio after.
-    let after_scan = run_scan(&rt, &vendor.targets(), &vendor.name, &config, &catalog)?;
+    let mut after_scan = run_scan(&rt, &vendor.targets(), &vendor.name, &config, &catalog)?;
+    // What was open before and still is keeps its first sighting (the
+    // score depends on last_seen only).
+    for f in &mut after_scan.findings.findings {
+        if let Some(old) = before
+            .findings
+            .findings
+            .iter()
+            .find(|o| o.issue == f.issue && o.asset.eq_ignore_ascii_case(&f.asset))
+        {
+            f.first_seen = f.first_seen.min(old.first_seen);
+        }
+    }
     let scorecard_after = after_scan.scorecard.clone();
     let mut closing = Vec::new();
     if let Some(c) = record_score(&worst, &scorecard_after) {
@@ -672,7 +749,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     if let Some(v) = book_after.vendors.iter_mut().find(|v| v.id == worst) {
         v.domains = domain_entries(&vendor, &after_scan);
     }
-    book_after.as_of = end;
+    book_after.as_of = after_scan.findings.as_of;
     let csr_after = aggregate(&book_after)?;
     let after = After {
         vendor: worst.clone(),
@@ -744,8 +821,8 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
     let _ = writeln!(s, "1. Scan, classify, score every organisation\n");
     let _ = writeln!(
         s,
-        "  {:<24} {:>7} {:<5} {:>5} {:>8} {:>4}",
-        "organization", "score", "grade", "found", "unknown", "dns"
+        "  {:<24} {:>7} {:<5} {:>8} {:>8}",
+        "organization", "score", "grade", "findings", "inconcl."
     );
     for (c, scan) in out.scorecards.iter().zip(&out.scans) {
         let mut name = c.card.organization.clone();
@@ -754,19 +831,24 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
         }
         let _ = writeln!(
             s,
-            "  {:<24} {:>7} {:<5} {:>5} {:>8} {:>4}  {}",
+            "  {:<24} {:>7} {:<5} {:>8} {:>8}  {}",
             truncate(&name, 24),
             score_text(c.card.score),
             c.card.grade,
             scan.findings,
             scan.inconclusive.len(),
-            scan.queries,
             table::bar(c.card.fraction.unwrap_or_default())
         );
     }
     let _ = writeln!(
         s,
-        "  * not in use: listed, weight 0. \"unknown\": checks a DNS failure left\n    inconclusive, never counted as findings."
+        "  {} DNS queries, {} ports probed on every address. * not in use: weight 0.",
+        out.scans.iter().map(|x| x.queries).sum::<u64>(),
+        out.scans.first().map_or(0, |x| x.ports.len())
+    );
+    let _ = writeln!(
+        s,
+        "  findings include informational and positive ones, which never lower a\n  score. inconcl.: checks a DNS failure left inconclusive, never findings:"
     );
     for scan in out.scans.iter().filter(|x| !x.inconclusive.is_empty()) {
         for i in &scan.inconclusive {
@@ -789,6 +871,10 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
         score_text(a.score_before),
         a.grade_before
     );
+    if let Some(c) = out.scorecards.iter().find(|c| c.id == a.vendor) {
+        s.push_str(&table::scorecard(&c.card));
+        s.push('\n');
+    }
     s.push_str(&table::plan(&out.improve));
     let _ = writeln!(
         s,
@@ -825,10 +911,8 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
     }
     let _ = writeln!(
         s,
-        "  progress: {}/{} verified; plan {}",
-        out.plan.progress.verified,
-        out.plan.progress.total,
-        status_label(out.plan.status)
+        "  progress: {}/{} verified by rescan",
+        out.plan.progress.verified, out.plan.progress.total
     );
     let _ = writeln!(
         s,
@@ -845,7 +929,7 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
     let _ = writeln!(s, "\n5. After the rescan\n");
     let _ = writeln!(
         s,
-        "  {}: {} {} -> {} {}",
+        "  {}: {} {} → {} {}",
         a.vendor,
         score_text(a.score_before),
         a.grade_before,
@@ -854,7 +938,7 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
     );
     let _ = writeln!(
         s,
-        "  CSR: {} {} -> {} {}",
+        "  CSR: {} {} → {} {}",
         score_text(a.csr_before),
         a.csr_grade_before,
         score_text(a.csr_after),
@@ -865,6 +949,17 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
         "  expectation grade {}: {}",
         out.expectation.target,
         status_label(out.expectation.status_after)
+    );
+    let _ = writeln!(
+        s,
+        "  plan {}: {}, target {}",
+        out.plan.plan,
+        status_label(out.plan.status),
+        match out.plan.progress.target_met {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not yet scored",
+        }
     );
     match &opts.report {
         Some(p) => {

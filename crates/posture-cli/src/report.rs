@@ -228,9 +228,20 @@ fn factor_chart(out: &DemoOutput) -> String {
                 .any(|c| c.card.factors.iter().any(|x| x.factor == *f && x.assessed))
         })
         .collect();
-    let (label_w, cell_w, cell_h, head) = (190.0, 120.0, 26.0, 44.0);
+    // Every organisation before the plan, then the planned vendor after.
+    let after_label = format!("{} (after)", out.scorecard_after.organization);
+    let rows: Vec<(&str, &posture::Scorecard)> = out
+        .scorecards
+        .iter()
+        .map(|c| (c.card.organization.as_str(), &c.card))
+        .chain(std::iter::once((
+            after_label.as_str(),
+            &out.scorecard_after,
+        )))
+        .collect();
+    let (label_w, cell_w, cell_h, head) = (230.0, 120.0, 26.0, 44.0);
     let w = label_w + cell_w * (factors.len() as f64 + 1.0) + 10.0;
-    let h = head + cell_h * out.scorecards.len() as f64 + 10.0;
+    let h = head + cell_h * rows.len() as f64 + 10.0;
     let mut s = format!(
         r#"<svg class="chart" id="chart-factors" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title>Factor scores of every organisation</title>"#
     );
@@ -246,18 +257,18 @@ fn factor_chart(out: &DemoOutput) -> String {
             esc(c)
         );
     }
-    for (r, c) in out.scorecards.iter().enumerate() {
+    for (r, (name, card)) in rows.iter().enumerate() {
         let y = head + cell_h * r as f64;
         let _ = write!(
             s,
             r#"<text x="{:.1}" y="{:.1}" font-size="13">{}</text>"#,
             8.0,
             y + 17.0,
-            esc(&c.card.organization)
+            esc(name)
         );
-        let mut cells = vec![(c.card.score, true)];
+        let mut cells = vec![(card.score, true)];
         for f in &factors {
-            let fs = c.card.factors.iter().find(|x| x.factor == *f);
+            let fs = card.factors.iter().find(|x| x.factor == *f);
             cells.push((fs.map(|x| x.score), fs.is_some_and(|x| x.assessed)));
         }
         for (i, (score, assessed)) in cells.into_iter().enumerate() {
@@ -284,37 +295,59 @@ fn factor_chart(out: &DemoOutput) -> String {
     s
 }
 
-/// The CSR gain of fixing each entity, as bars.
+/// The gain after the plan of the entity named in a before-plan priority.
+fn gain_after(out: &DemoOutput, entity: &str) -> Decimal {
+    out.csr_after
+        .priorities
+        .iter()
+        .find(|q| q.entity == entity)
+        .map_or(Decimal::ZERO, |q| q.gain)
+}
+
+/// The CSR gain of fixing each entity, before the plan (pale) and after
+/// (solid), in the before-plan order.
 fn priority_chart(out: &DemoOutput) -> String {
     let rows: Vec<_> = out.csr.priorities.iter().take(12).collect();
     let max = rows
         .iter()
-        .map(|p| f64_of(p.gain))
+        .flat_map(|p| [f64_of(p.gain), f64_of(gain_after(out, &p.entity))])
         .fold(0.0_f64, f64::max)
         .max(1e-9);
-    let (label_w, bar_w, row_h) = (200.0, 300.0, 24.0);
+    let (label_w, bar_w, row_h, top) = (200.0, 300.0, 34.0, 22.0);
     let w = label_w + bar_w + 90.0;
-    let h = row_h * rows.len().max(1) as f64 + 10.0;
+    let h = top + row_h * rows.len().max(1) as f64 + 6.0;
     let mut s = format!(
-        r#"<svg class="chart" id="chart-priorities" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title>CSR gain if each entity were fixed</title>"#
+        r##"<svg class="chart" id="chart-priorities" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title>CSR gain if each entity were fixed, before and after the plan</title><rect x="{label_w}" y="4" width="10" height="10" fill="#5b6677" fill-opacity="0.4"/><text x="{:.1}" y="13" font-size="11">before the plan</text><rect x="{:.1}" y="4" width="10" height="10" fill="#5b6677"/><text x="{:.1}" y="13" font-size="11">after</text>"##,
+        label_w + 14.0,
+        label_w + 120.0,
+        label_w + 134.0
     );
     for (i, p) in rows.iter().enumerate() {
-        let y = row_h * i as f64 + 4.0;
-        let bw = (bar_w * f64_of(p.gain) / max).max(1.0);
-        let kind = match p.kind {
+        let y = top + row_h * i as f64;
+        let colour = match p.kind {
             posture::csr::EntityKind::Domain => "#3f6ad8",
             _ => "#8e44ad",
         };
         let _ = write!(
             s,
-            r##"<text x="4" y="{:.1}" font-size="13">{}</text><rect x="{label_w}" y="{y:.1}" width="{bw:.1}" height="{:.1}" rx="3" fill="{kind}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#5b6677">+{}</text>"##,
-            y + 15.0,
-            esc(&p.entity),
-            row_h - 8.0,
-            label_w + bw + 6.0,
-            y + 15.0,
-            esc(&p.gain.round_dp(2).to_string())
+            r#"<text x="4" y="{:.1}" font-size="13">{}</text>"#,
+            y + 18.0,
+            esc(&p.entity)
         );
+        for (j, (gain, opacity)) in [(p.gain, "0.4"), (gain_after(out, &p.entity), "1")]
+            .into_iter()
+            .enumerate()
+        {
+            let by = y + 14.0 * j as f64;
+            let bw = (bar_w * f64_of(gain) / max).max(1.0);
+            let _ = write!(
+                s,
+                r##"<rect x="{label_w}" y="{by:.1}" width="{bw:.1}" height="12" rx="2" fill="{colour}" fill-opacity="{opacity}"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#5b6677">+{}</text>"##,
+                label_w + bw + 6.0,
+                by + 10.0,
+                esc(&gain.round_dp(2).to_string())
+            );
+        }
     }
     s.push_str("</svg>");
     s
@@ -376,6 +409,7 @@ fn label<T: serde::Serialize>(v: T) -> String {
 pub fn html(out: &DemoOutput) -> String {
     let mut s = String::with_capacity(32 * 1024);
     let title = format!("Posture report: {}", out.csr.organization);
+    let vendor = &out.scorecard_after.organization;
     let _ = write!(
         s,
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><style>{STYLE}</style></head><body data-charts="{CHARTS}">"#,
@@ -383,20 +417,21 @@ pub fn html(out: &DemoOutput) -> String {
     );
     let _ = write!(
         s,
-        r#"<header><h1>{}</h1><p>{} · {} over {} organisations · catalog {} · as of {}</p></header><main>"#,
+        r#"<header><h1>{}</h1><p>{} · {} over {} organisations · catalog {} · scanned {}, {} rescanned after its plan</p></header><main>"#,
         esc(&title),
         esc(&out.csr.aggregation),
         esc(&out.csr.model),
         out.scorecards.len(),
         esc(&out.csr.catalog.id),
-        esc(&out.csr.as_of.0.format("%Y-%m-%d %H:%M UTC").to_string())
+        esc(&out.csr.as_of.0.format("%Y-%m-%d %H:%M UTC").to_string()),
+        esc(vendor)
     );
 
     // Overview.
     let in_use = out.csr.vendors.iter().filter(|v| v.in_use).count();
     let _ = write!(
         s,
-        r#"<section id="overview"><h2>Portfolio overview</h2><div class="kpis"><div class="kpi"><b>{}</b><span>CSR now ({})</span></div><div class="kpi"><b>{}</b><span>CSR before the plan ({})</span></div><div class="kpi"><b>{in_use}</b><span>vendors in use of {}</span></div><div class="kpi"><b>{}</b><span>vendors with potential risks</span></div><div class="kpi"><b>{}</b><span>own domains</span></div></div>{}</section>"#,
+        r#"<section id="overview"><h2>Portfolio overview</h2><div class="kpis"><div class="kpi"><b>{}</b><span>CSR now ({})</span></div><div class="kpi"><b>{}</b><span>CSR before the plan ({})</span></div><div class="kpi"><b>{in_use}</b><span>vendors in use of {}</span></div><div class="kpi"><b>{}</b><span>vendors with potential risks now</span></div><div class="kpi"><b>{}</b><span>own domains</span></div></div>{}</section>"#,
         esc(&num(out.csr_after.csr)),
         esc(out.csr_after.grade.as_str()),
         esc(&num(out.csr.csr)),
@@ -410,7 +445,7 @@ pub fn html(out: &DemoOutput) -> String {
     // Grade distribution, with the scorecards.
     let _ = write!(
         s,
-        r#"<section id="grades"><h2>Grade distribution</h2>{}<table><thead><tr><th>organisation</th><th>role</th><th class="n">score</th><th>grade</th><th class="n">findings</th><th class="n">inconclusive</th></tr></thead><tbody>"#,
+        r#"<section id="grades"><h2>Grade distribution</h2>{}<table><thead><tr><th>organisation</th><th>role</th><th class="n">score before</th><th>grade</th><th class="n">score after</th><th>grade</th><th class="n">findings before</th><th class="n">inconclusive</th></tr></thead><tbody>"#,
         grade_chart(out)
     );
     for (c, scan) in out.scorecards.iter().zip(&out.scans) {
@@ -418,13 +453,20 @@ pub fn html(out: &DemoOutput) -> String {
             ("vendor", Some(false)) => "vendor (not in use)",
             (r, _) => r,
         };
+        let now = if c.id == out.after.vendor {
+            &out.scorecard_after
+        } else {
+            &c.card
+        };
         let _ = write!(
             s,
-            r#"<tr><td>{}</td><td>{}</td><td class="n">{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td>{}</td><td class="n">{}</td><td>{}</td><td class="n">{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             esc(&c.card.organization),
             esc(role),
             esc(&num(c.card.score)),
             grade_badge(c.card.grade),
+            esc(&num(now.score)),
+            grade_badge(now.grade),
             scan.findings,
             scan.inconclusive.len()
         );
@@ -434,24 +476,26 @@ pub fn html(out: &DemoOutput) -> String {
     // Factors.
     let _ = write!(
         s,
-        r#"<section id="factors"><h2>Per-factor breakdown</h2><p>Factor scores on 0–100; a factor no check could assess is shown as such, never as 100.</p>{}</section>"#,
+        r#"<section id="factors"><h2>Per-factor breakdown</h2><p>Factor scores on 0–100 as first scanned, and the planned vendor after its rescan (last row). A factor no check could assess is shown as such, never as 100.</p>{}</section>"#,
         factor_chart(out)
     );
 
     // Priorities.
     let _ = write!(
         s,
-        r#"<section id="priorities"><h2>Priorities</h2><p>The CSR gain if an entity's fraction became 1, in CSR points.</p>{}<table><thead><tr><th>#</th><th>entity</th><th>kind</th><th class="n">gain</th></tr></thead><tbody>"#,
+        r#"<section id="priorities"><h2>Priorities</h2><p>The CSR gain if an entity's fraction became 1, in CSR points, in the order the first scan ranked them (why {} got the plan), with the gain left after the plan.</p>{}<table><thead><tr><th>#</th><th>entity</th><th>kind</th><th class="n">gain before</th><th class="n">gain after</th></tr></thead><tbody>"#,
+        esc(&out.after.vendor),
         priority_chart(out)
     );
     for (i, p) in out.csr.priorities.iter().enumerate() {
         let _ = write!(
             s,
-            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             i + 1,
             esc(&p.entity),
             esc(&label(p.kind)),
-            esc(&p.gain.round_dp(2).to_string())
+            esc(&p.gain.round_dp(2).to_string()),
+            esc(&gain_after(out, &p.entity).round_dp(2).to_string())
         );
     }
     s.push_str("</tbody></table></section>");

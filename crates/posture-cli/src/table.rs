@@ -37,6 +37,11 @@ fn trunc(s: &str, width: usize) -> String {
     }
 }
 
+/// An instant for people: to the second (JSON keeps full precision).
+fn when(t: posture::Timestamp) -> String {
+    t.0.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 fn opt(d: Option<Decimal>) -> String {
     d.map_or_else(|| "—".to_owned(), |d| d.to_string())
 }
@@ -68,7 +73,10 @@ pub fn scorecard(c: &Scorecard) -> String {
     let _ = writeln!(
         s,
         "  as of {} · {} assets · breach likelihood {}{}",
-        c.as_of, c.footprint_size, likelihood, scale
+        when(c.as_of),
+        c.footprint_size,
+        likelihood,
+        scale
     );
     if c.score.is_none() {
         let _ = writeln!(
@@ -172,7 +180,7 @@ pub fn csr(r: &posture::CsrResult) -> String {
         r.grade
     );
     if let Some(f) = r.fraction {
-        let _ = writeln!(s, "  {:<30} {}", format!("as of {}", r.as_of), bar(f));
+        let _ = writeln!(s, "  {:<30} {}", format!("as of {}", when(r.as_of)), bar(f));
     } else {
         let _ = writeln!(s, "  insufficient data: no own domain and no in-use vendor");
     }

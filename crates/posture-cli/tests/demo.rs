@@ -94,34 +94,77 @@ fn each_organisation_scanned_on_its_own_loopback_address() {
         let ip: std::net::Ipv4Addr = ips[0].parse().unwrap();
         assert!(ip.is_loopback() && ip != std::net::Ipv4Addr::LOCALHOST);
         assert!(addresses.insert(ip), "{ip} shared");
-        // Every port is unprivileged, chosen at run time, mapped PORT=ISSUE.
-        for p in s["ports"].as_array().unwrap() {
-            let (port, issue) = p.as_str().unwrap().split_once('=').unwrap();
-            assert!(port.parse::<u16>().unwrap() >= 1024, "{p}");
-            assert!(issue.starts_with("service_"), "{p}");
-        }
-        assert!(s["queries"].as_u64().unwrap() > 0);
-    }
-    // The services were found where they listen, and nowhere else.
-    let card = |id: &str| {
-        v["scorecards"]
+        // Every port is unprivileged, chosen at run time, mapped PORT=ISSUE;
+        // one list, one issue per port, probed on every address.
+        let ports: Vec<&str> = s["ports"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|c| c["id"] == id)
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ports,
+            demo()["scans"][0]["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect::<Vec<_>>()
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &ports {
+            let (port, issue) = p.split_once('=').unwrap();
+            assert!(port.parse::<u16>().unwrap() >= 1024, "{p}");
+            assert!(seen.insert(port), "port {port} mapped twice");
+            assert!(issue.starts_with("service_"), "{p}");
+        }
+        for l in s["services"].as_array().unwrap() {
+            assert!(ports.contains(&l.as_str().unwrap()), "{l} not probed");
+        }
+        assert!(s["queries"].as_u64().unwrap() > 0);
+    }
+    assert!(
+        v["scans"]
+            .as_array()
             .unwrap()
-    };
-    let issues = |id: &str| -> Vec<String> {
-        card(id)["factors"]
+            .iter()
+            .any(|s| !s["services"].as_array().unwrap().is_empty()),
+        "some organisations expose services"
+    );
+    // Each service was found where it listens, and nowhere else: every
+    // organisation's service findings are exactly its listening services.
+    for (scan, card) in v["scans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(v["scorecards"].as_array().unwrap())
+    {
+        assert_eq!(scan["id"], card["id"]);
+        let ip = scan["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| t.parse::<std::net::Ipv4Addr>().is_ok())
+            .unwrap();
+        let mut listening: Vec<String> = scan["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().split_once('=').unwrap().1.to_owned())
+            .collect();
+        let mut found: Vec<String> = card["factors"]
             .as_array()
             .unwrap()
             .iter()
             .flat_map(|f| f["issues"].as_array().unwrap().iter())
+            .filter(|i| i["issue"].as_str().unwrap().starts_with("service_"))
             .map(|i| i["issue"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    assert!(issues("shipfast").contains(&"service_redis".to_owned()));
-    assert!(!issues("ledgerly").iter().any(|i| i.starts_with("service_")));
+            .collect();
+        listening.sort();
+        found.sort();
+        assert_eq!(found, listening, "{} on {ip}", scan["id"]);
+    }
     // Every address was probed, so network security is assessed for all.
     for c in v["scorecards"].as_array().unwrap() {
         let net = c["factors"]
@@ -327,6 +370,27 @@ fn the_store_can_be_kept_and_queried() {
     assert_eq!(assigned[0]["plan"], "plan-shipfast-1");
     let q = query(&["plan", "--id", "plan-shipfast-1", "--actor", "nobody"]);
     assert_eq!(q.status.code(), Some(3));
+}
+
+#[test]
+fn an_existing_store_is_refused_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo.sqlite");
+    std::fs::write(&store, b"keep me").unwrap();
+    let o = posture(
+        &[
+            "demo",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("exists"), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
+    assert_eq!(std::fs::read(&store).unwrap(), b"keep me");
 }
 
 #[test]

@@ -23,5 +23,5 @@ mod tcp;
 mod world;
 
 pub use server::{DnsSandbox, SandboxError};
-pub use tcp::TcpService;
+pub use tcp::{ClosedPort, TcpService};
 pub use world::{Fault, RecordKind, RecordValue, World, normalise};

@@ -205,15 +205,16 @@ impl DomainProfile {
     }
 
     /// Applies the remedy for `issue` on `asset` (the domain or its `www.`
-    /// name). Returns `false` when the issue has no DNS remedy here.
+    /// name). Returns `false` when there is nothing to fix: the issue has no
+    /// DNS remedy here, or the remedy changes nothing (already fixed).
     fn fix(&mut self, issue: &str, asset: &str) -> bool {
+        let before = self.clone();
         let www = format!("www.{}", self.name);
         if asset.eq_ignore_ascii_case(&www) {
             if issue == "dangling_cname" {
                 self.www = Www::Address;
-                return true;
             }
-            return false;
+            return *self != before;
         }
         if !asset.eq_ignore_ascii_case(&self.name) {
             return false;
@@ -237,13 +238,11 @@ impl DomainProfile {
             "single_nameserver" | "nameservers_same_network" => {
                 self.nameservers = Nameservers::Diverse
             }
-            "dangling_cname" => {
-                // The apex is never a CNAME in the sample; nothing to fix.
-                return false;
-            }
-            _ => return false,
+            // The apex is never a CNAME in the sample; other issue types
+            // have no DNS remedy.
+            _ => {}
         }
-        true
+        *self != before
     }
 }
 
@@ -525,7 +524,9 @@ impl SampleWorld {
     pub fn world(&self) -> World {
         let mut w = World::new();
         for (i, o) in self.orgs().enumerate() {
-            let net = 10 + 2 * u8::try_from(i).unwrap_or(100);
+            // Name-server addresses: a distinct pair of /24 hosts per
+            // organisation (wrapping after 120 organisations).
+            let net = u8::try_from(10 + (2 * i) % 240).unwrap_or(10);
             for d in &o.domains {
                 d.render(o.address, net, &mut w);
             }
@@ -643,6 +644,19 @@ mod tests {
         );
         // An issue on someone else's domain is not this org's to fix.
         assert!(s.fix("shipfast", "spf_missing", "helpfy.example").is_err());
+        // Nothing to fix is an error, not a silent no-op.
+        assert!(
+            s.fix("ledgerly", "caa_missing", "ledgerly.example")
+                .is_err()
+        );
+        assert!(
+            s.fix("shipfast", "spf_permissive_all", "shipfast.example")
+                .is_err()
+        );
+        assert!(
+            s.fix("shipfast", "leaked_credentials", "shipfast.example")
+                .is_err()
+        );
     }
 
     #[test]

@@ -219,3 +219,27 @@ async fn tcp_answers_and_live_updates() {
     let m = ask(s.addr(), "example.com.", RecordType::TXT).await;
     assert!(matches!(&m.answers[0].data, RData::TXT(t) if t.to_string() == "v=spf1 -all"));
 }
+
+/// Probes see an open service every time, and once it closes its port can
+/// be held closed at once (it leaves no TIME_WAIT behind) and refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_service_is_open_then_held_closed() {
+    use posture_sandbox::{ClosedPort, TcpService};
+    let svc = TcpService::start("127.0.0.4".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = svc.addr();
+    for i in 0..200 {
+        let s = tokio::net::TcpStream::connect(addr).await;
+        assert!(s.is_ok(), "probe {i}: {s:?}");
+        // The probe sees no reset after connecting either.
+        assert!(s.unwrap().peer_addr().is_ok(), "probe {i}");
+    }
+    svc.close().await;
+    let held = ClosedPort::reserve(addr.ip(), addr.port()).unwrap();
+    for _ in 0..20 {
+        let e = tokio::net::TcpStream::connect(addr).await.unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+    }
+    drop(held);
+}

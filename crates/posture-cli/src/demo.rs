@@ -30,7 +30,7 @@ use posture::plan_workflow::{
 };
 use posture::{
     Aggregation, Catalog, CsrConfig, CsrResult, CsrV1, Grade, Portfolio, PostureV1, ScoreConfig,
-    Scorecard, ScoringModel, Target, Timestamp,
+    Scorecard, Target, Timestamp,
 };
 use posture_sandbox::sample::{DNSBL_ZONE, SampleOrg, SampleWorld};
 use posture_sandbox::{ClosedPort, DnsSandbox, TcpService};
@@ -539,10 +539,9 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         .findings
         .validate(catalog.clone())
         .map_err(|e| internal("the vendor's findings")(e.to_string()))?;
-    let model = PostureV1::default();
-    let improve = posture::plan(&model, &assessment, Target::Grade(TARGET))
+    let improve = posture::plan(&PostureV1::default(), &assessment, Target::Grade(TARGET))
         .map_err(|e| internal("planning")(e.to_string()))?;
-    let card_before = model.score(&assessment);
+    let card_before = &before.scorecard;
 
     let tmp = tempfile::tempdir().map_err(|source| CliError::Io {
         path: std::env::temp_dir().display().to_string(),

@@ -4,40 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn posture(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_posture"));
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    {
-        let mut sin = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            // The command may exit before reading its input (a usage
-            // error): a closed pipe is then expected, not a failure.
-            if let Err(e) = sin.write_all(s.as_bytes()) {
-                assert_eq!(
-                    e.kind(),
-                    std::io::ErrorKind::BrokenPipe,
-                    "writing stdin: {e}"
-                );
-            }
-        }
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+mod common;
+use common::{CSR_DOMAIN_FIELDS, CSR_VENDOR_FIELDS, posture, stderr, stdout};
 
 fn doc(org: &str, findings: &str) -> String {
     format!(
@@ -467,7 +438,7 @@ fn csr_reports_the_contract_fields() {
     }
     assert!(v["csr"].is_string());
     let d = &v["domains"][0];
-    for f in ["domain", "score", "fraction", "base_weight", "weight"] {
+    for f in CSR_DOMAIN_FIELDS {
         assert!(d.get(f).is_some(), "domain lacks {f}");
     }
     assert_eq!(
@@ -475,17 +446,7 @@ fn csr_reports_the_contract_fields() {
         2.0
     );
     let pay = &v["vendors"][0];
-    for f in [
-        "id",
-        "name",
-        "in_use",
-        "criticality",
-        "raw_score",
-        "score",
-        "fraction",
-        "base_weight",
-        "weight",
-    ] {
+    for f in CSR_VENDOR_FIELDS {
         assert!(pay.get(f).is_some(), "vendor lacks {f}");
     }
     assert!(

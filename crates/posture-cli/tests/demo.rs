@@ -7,27 +7,12 @@
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-fn posture(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut sin = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            sin.write_all(s.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
-}
+mod common;
+use common::{CSR_DOMAIN_FIELDS, CSR_VENDOR_FIELDS, posture};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8(b.to_vec()).unwrap()
@@ -317,22 +302,12 @@ fn the_csr_object_is_what_posture_csr_prints() {
         assert!(csr[k].is_string(), "csr.{k}");
     }
     for d in csr["domains"].as_array().unwrap() {
-        for k in ["domain", "score", "fraction", "base_weight", "weight"] {
+        for k in CSR_DOMAIN_FIELDS {
             assert!(!d[k].is_null(), "domain.{k}");
         }
     }
     for x in csr["vendors"].as_array().unwrap() {
-        for k in [
-            "id",
-            "name",
-            "in_use",
-            "criticality",
-            "raw_score",
-            "score",
-            "fraction",
-            "base_weight",
-            "weight",
-        ] {
+        for k in CSR_VENDOR_FIELDS {
             assert!(!x[k].is_null(), "vendor.{k}");
         }
         if x["in_use"] == false {

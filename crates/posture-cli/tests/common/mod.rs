@@ -1,0 +1,59 @@
+//! What the `posture` command's test binaries share: running the binary,
+//! and the field names the contracts fix.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `posture ARGS`, feeding `stdin` when given.
+pub fn posture(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut sin = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            // The command may exit before reading its input (a usage
+            // error): a closed pipe is then expected, not a failure.
+            if let Err(e) = sin.write_all(s.as_bytes()) {
+                assert_eq!(
+                    e.kind(),
+                    std::io::ErrorKind::BrokenPipe,
+                    "writing stdin: {e}"
+                );
+            }
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// The fields of each own domain in a `posture csr` result (contracts).
+pub const CSR_DOMAIN_FIELDS: [&str; 5] = ["domain", "score", "fraction", "base_weight", "weight"];
+
+/// The fields of each vendor in a `posture csr` result (contracts).
+pub const CSR_VENDOR_FIELDS: [&str; 9] = [
+    "id",
+    "name",
+    "in_use",
+    "criticality",
+    "raw_score",
+    "score",
+    "fraction",
+    "base_weight",
+    "weight",
+];

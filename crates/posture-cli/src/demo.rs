@@ -16,8 +16,9 @@
 //! 5. rescans the vendor, records its new score and shows the improved
 //!    vendor score and CSR, and the expectation now met.
 //!
-//! Nothing leaves loopback: the resolver is the sandbox server, the probes
-//! go to the organisations' loopback addresses and their own ports only.
+//! Nothing leaves loopback: the resolver is the sandbox server, and the
+//! probes go to the organisations' loopback addresses, on the demo's own
+//! service ports only.
 
 use crate::Format;
 use crate::error::CliError;
@@ -296,17 +297,13 @@ fn scan_config(nameserver: SocketAddr, ports: Vec<PortCheck>) -> ScanConfig {
     c
 }
 
-fn summary(
-    org: &SampleOrg,
-    ports: &[PortCheck],
-    services: &Services,
-    s: &ScanOutput,
-) -> ScanSummary {
+fn summary(org: &SampleOrg, services: &Services, s: &ScanOutput) -> ScanSummary {
     ScanSummary {
         id: org.id.clone(),
         targets: s.targets.clone(),
         services: services.listening(&org.id),
-        ports: ports
+        ports: services
+            .ports
             .iter()
             .map(|p| format!("{}={}", p.port, p.issue))
             .collect(),
@@ -476,15 +473,14 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         .block_on(DnsSandbox::start(sample.world()))
         .map_err(|e| internal("starting the DNS server")(e.to_string()))?;
     let mut services = Services::start(&rt, &sample)?;
-    let ports = services.ports.clone();
 
     // 1. Scan, classify, score.
     let mut scans = BTreeMap::new();
     let mut summaries = Vec::new();
-    let config = scan_config(server.addr(), ports.clone());
+    let config = scan_config(server.addr(), services.ports.clone());
     for o in sample.orgs() {
         let s = run_scan(&rt, &o.targets(), &o.name, &config, &catalog)?;
-        summaries.push(summary(o, &ports, &services, &s));
+        summaries.push(summary(o, &services, &s));
         scans.insert(o.id.clone(), s);
     }
     let scorecards: Vec<DemoCard> = sample
@@ -689,7 +685,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         &mut wf.store,
         &wf.path,
         config.clone(),
-        Some(ports.clone()),
+        Some(config.ports.clone()),
     )?;
     if rescans.len() != wf.rescans_requested {
         return Err(CliError::Internal(format!(

@@ -415,8 +415,9 @@ pub struct RescanLine {
 
 /// Runs every pending rescan in `store` with the collector on `rt` and
 /// records each outcome as the host: clean verifies, detected reopens,
-/// inconclusive leaves the item pending. Without `config.ports` given, the
-/// ports probed are the built-in ones of the pending issue types.
+/// inconclusive leaves the item pending. `ports` replaces `config.ports`;
+/// without it, the ports probed are the built-in ones of the pending issue
+/// types.
 pub fn run_rescans(
     rt: &tokio::runtime::Runtime,
     store: &mut Store,

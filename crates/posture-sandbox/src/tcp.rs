@@ -6,10 +6,10 @@ use crate::server::SandboxError;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::task::JoinHandle;
 
 /// Connections a service keeps open at most (the oldest is reset first).
 const MAX_OPEN: usize = 1024;
-use tokio::task::JoinHandle;
 
 /// A listening TCP service on a loopback address and an OS-chosen port.
 /// It accepts every connection and holds it until the peer closes it, which
@@ -154,17 +154,14 @@ impl ClosedPort {
     /// When the port is in use on that address (or cannot be bound).
     pub fn reserve(ip: IpAddr, port: u16) -> Result<Self, SandboxError> {
         let addr = SocketAddr::new(ip, port);
-        let bind = |addr| -> std::io::Result<TcpSocket> {
-            let s = if ip.is_ipv4() {
-                TcpSocket::new_v4()?
-            } else {
-                TcpSocket::new_v6()?
-            };
-            // No SO_REUSEADDR: the port is ours alone on this address.
-            s.bind(addr)?;
-            Ok(s)
-        };
-        let socket = bind(addr).map_err(|source| SandboxError::Bind { addr, source })?;
+        let socket = if ip.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        }
+        // No SO_REUSEADDR: the port is ours alone on this address.
+        .and_then(|s| s.bind(addr).map(|()| s))
+        .map_err(|source| SandboxError::Bind { addr, source })?;
         Ok(ClosedPort {
             addr,
             _socket: socket,

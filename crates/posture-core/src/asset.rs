@@ -24,16 +24,17 @@ pub enum AssetError {
     #[error("host name longer than 253 characters")]
     NameTooLong,
     /// A label that is empty or longer than 63 octets.
-    #[error("label `{0}` must be 1 to 63 characters")]
+    #[error("label `{}` must be 1 to 63 characters", crate::echo(.0))]
     BadLabelLength(String),
     /// A label with a character outside letters, digits, `-` and `_`, or a
     /// hyphen at either end.
     #[error(
-        "label `{0}` may contain only letters, digits, '-' and '_', and may not start or end with '-'"
+        "label `{}` may contain only letters, digits, '-' and '_', and may not start or end with '-'",
+        crate::echo(.0)
     )]
     BadLabel(String),
     /// Not parseable as an IP network.
-    #[error("invalid CIDR block: {0}")]
+    #[error("invalid CIDR block: {}", crate::echo(.0))]
     BadCidr(String),
     /// A CIDR where a single asset is required (a finding's `asset`).
     #[error("a finding names one host name or IP address, not a CIDR block")]

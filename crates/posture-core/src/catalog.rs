@@ -25,7 +25,7 @@ pub enum CatalogError {
         message: String,
     },
     /// Two entries share an id.
-    #[error("catalog: issues[{index}].id: duplicate issue id `{id}`")]
+    #[error("catalog: issues[{index}].id: duplicate issue id `{}`", crate::echo(.id))]
     DuplicateId {
         /// Index of the second occurrence.
         index: usize,
@@ -34,7 +34,8 @@ pub enum CatalogError {
     },
     /// An id that is not snake_case.
     #[error(
-        "catalog: issues[{index}].id: `{id}` is not a snake_case id (a-z, 0-9, '_', starting with a letter, at most 64 characters)"
+        "catalog: issues[{index}].id: `{}` is not a snake_case id (a-z, 0-9, '_', starting with a letter, at most 64 characters)",
+        crate::echo(.id)
     )]
     BadId {
         /// Index of the entry.
@@ -216,8 +217,8 @@ impl Catalog {
             serde_path_to_error::deserialize::<_, NamedCatalogFile>(de).map(CatalogFile::Named)
         }
         .map_err(|e| CatalogError::Parse {
-            path: e.path().to_string(),
-            message: e.into_inner().to_string(),
+            path: crate::echo(&e.path().to_string()).to_string(),
+            message: crate::echo::bound_quoted(&e.into_inner().to_string()),
         })?;
         Catalog::from_file(file, default_id)
     }

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 /// Error returned when a string is not a member of a closed set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{value}`, expected one of: {expected}")]
+#[error("unknown {kind} `{}`, expected one of: {expected}", crate::echo(.value))]
 pub struct UnknownVariant {
     /// What was being parsed (`severity`, `factor`, `status`, `grade`).
     pub kind: &'static str,

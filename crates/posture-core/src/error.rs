@@ -2,6 +2,7 @@
 
 use crate::asset::AssetError;
 use crate::catalog::CatalogError;
+use crate::echo::{bound_quoted, echo};
 
 /// Everything that can be wrong with an input document. Every variant names
 /// where (a JSON path such as `findings[3].status`) and has a stable
@@ -27,7 +28,7 @@ pub enum Error {
         message: String,
     },
     /// A finding names an issue type that the catalog does not have.
-    #[error("{path}: unknown issue type `{issue}` (not in catalog `{catalog}`)")]
+    #[error("{path}: unknown issue type `{}` (not in catalog `{}`)", echo(.issue), echo(.catalog))]
     UnknownIssue {
         /// JSON path of the `issue` field.
         path: String,
@@ -37,7 +38,7 @@ pub enum Error {
         catalog: String,
     },
     /// A string that is not a valid asset.
-    #[error("{path}: `{value}` is not a valid asset: {source}")]
+    #[error("{path}: `{}` is not a valid asset: {source}", echo(.value))]
     InvalidAsset {
         /// JSON path of the string.
         path: String,
@@ -47,7 +48,7 @@ pub enum Error {
         source: AssetError,
     },
     /// A finding's asset is not covered by the footprint.
-    #[error("{path}: `{asset}` is outside the organisation's footprint (`assets`)")]
+    #[error("{path}: `{}` is outside the organisation's footprint (`assets`)", echo(.asset))]
     AssetOutsideFootprint {
         /// JSON path of the `asset` field.
         path: String,
@@ -118,12 +119,12 @@ impl Error {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                 Error::Syntax {
                     location: format!("line {} column {}", inner.line(), inner.column()),
-                    message: strip_position(&inner.to_string()),
+                    message: bound_quoted(&strip_position(&inner.to_string())),
                 }
             }
             _ => Error::Field {
-                path,
-                message: strip_position(&inner.to_string()),
+                path: echo(&path).to_string(),
+                message: bound_quoted(&strip_position(&inner.to_string())),
             },
         }
     }

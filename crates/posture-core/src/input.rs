@@ -44,12 +44,36 @@ impl BatchError {
     }
 }
 
-fn line_of(input: &str, offset: usize) -> usize {
-    input.as_bytes()[..offset.min(input.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// Line numbers of increasing offsets into one input, counted
+/// incrementally: locating every document of a batch reads the input once
+/// (counting from the start for each document made a batch quadratic).
+struct Lines<'a> {
+    input: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(input: &'a str) -> Self {
+        Lines {
+            input: input.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line (from 1) of `offset`; offsets must not decrease.
+    fn at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.input.len());
+        if offset > self.offset {
+            self.line += self.input[self.offset..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.offset = offset;
+        }
+        self.line
+    }
 }
 
 fn offset_in(input: &str, part: &str) -> usize {
@@ -96,25 +120,27 @@ pub fn split_documents(input: &str) -> Result<(BatchShape, Vec<RawDocument<'_>>)
                 source: Error::NoDocument,
             });
         }
+        let mut lines = Lines::new(input);
         let docs = items
             .into_iter()
             .enumerate()
             .map(|(i, raw)| RawDocument {
                 number: i + 1,
-                line: line_of(input, offset_in(input, raw.get())),
+                line: lines.at(offset_in(input, raw.get())),
                 text: raw.get(),
             })
             .collect();
         return Ok((BatchShape::Many, docs));
     }
     let mut docs = Vec::new();
+    let mut lines = Lines::new(input);
     let stream = serde_json::Deserializer::from_str(input).into_iter::<&RawValue>();
     for item in stream {
         let number = docs.len() + 1;
         match item {
             Ok(raw) => docs.push(RawDocument {
                 number,
-                line: line_of(input, offset_in(input, raw.get())),
+                line: lines.at(offset_in(input, raw.get())),
                 text: raw.get(),
             }),
             Err(e) => {
@@ -182,6 +208,22 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let e = crate::FindingsDocument::from_json(docs[1].text).unwrap_err();
         assert_eq!(e.code(), "invalid_json");
+    }
+
+    /// Lines counted incrementally agree with counting from the start.
+    #[test]
+    fn lines_match_a_count_from_the_start() {
+        let input = "{\"a\":1}\n\n  {\"a\":\n2}\n{\"a\":3}{\"a\":4}\n\n\n{\"a\":5}";
+        let (_, docs) = split_documents(input).unwrap();
+        for d in &docs {
+            let offset = offset_in(input, d.text);
+            let expected = input[..offset].matches('\n').count() + 1;
+            assert_eq!(d.line, expected, "document {}", d.number);
+        }
+        assert_eq!(
+            docs.iter().map(|d| d.line).collect::<Vec<_>>(),
+            [1, 3, 5, 5, 8]
+        );
     }
 
     #[test]

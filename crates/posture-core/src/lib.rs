@@ -32,9 +32,11 @@
 mod asset;
 mod catalog;
 mod document;
+pub mod echo;
 mod enums;
 mod error;
 pub mod input;
+pub mod keyed;
 mod time;
 
 pub use asset::{Asset, AssetError, AssetKey, Footprint, HostName};
@@ -43,6 +45,7 @@ pub use catalog::{
     NamedCatalogFile,
 };
 pub use document::{Assessment, Breach, Finding, FindingsDocument, ValidFinding, from_json_str};
+pub use echo::{echo, escape_controls};
 pub use enums::{Factor, FindingStatus, Grade, Outcome, Severity, UnknownVariant};
 pub use error::Error;
 pub use time::{DateOrTime, Timestamp, TimestampError};

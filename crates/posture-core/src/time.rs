@@ -20,7 +20,10 @@ pub struct Timestamp(pub DateTime<Utc>);
 
 /// Error for a string that is not an RFC 3339 date-time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not an RFC 3339 date-time such as 2026-11-01T00:00:00Z ({reason})")]
+#[error(
+    "`{}` is not an RFC 3339 date-time such as 2026-11-01T00:00:00Z ({reason})",
+    crate::echo(.value)
+)]
 pub struct TimestampError {
     /// The rejected input.
     pub value: String,

@@ -96,6 +96,50 @@ impl LikelihoodTable {
         }
     }
 
+    /// Checks that every likelihood is positive and that they do not
+    /// decrease from A to F (a worse grade is never less likely to be
+    /// breached).
+    ///
+    /// ```
+    /// use posture_score::LikelihoodTable;
+    /// assert!(LikelihoodTable::default().validate().is_ok());
+    /// let mut t = LikelihoodTable::default();
+    /// t.c = t.b - rust_decimal::Decimal::ONE;
+    /// assert_eq!(t.validate().unwrap_err().to_string(), "C: 1.9 is below B's 2.9; likelihoods must not decrease from A to F");
+    /// ```
+    ///
+    /// # Errors
+    /// The first grade whose likelihood is not positive or is below the
+    /// previous grade's.
+    pub fn validate(&self) -> Result<(), Error> {
+        let grades = [
+            ("A", self.a),
+            ("B", self.b),
+            ("C", self.c),
+            ("D", self.d),
+            ("F", self.f),
+        ];
+        for (i, (g, v)) in grades.iter().enumerate() {
+            if *v <= Decimal::ZERO {
+                return Err(Error::OutOfRange {
+                    path: (*g).to_owned(),
+                    message: format!("{v} must be positive"),
+                });
+            }
+            if let Some((pg, pv)) = i.checked_sub(1).map(|p| grades[p]) {
+                if *v < pv {
+                    return Err(Error::OutOfRange {
+                        path: (*g).to_owned(),
+                        message: format!(
+                            "{v} is below {pg}'s {pv}; likelihoods must not decrease from A to F"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The likelihood for a grade (`None` for `?`).
     pub fn get(&self, g: Grade) -> Option<Decimal> {
         match g {
@@ -124,6 +168,7 @@ pub struct ScoreConfig {
     /// Base penalty per severity.
     pub severity_weights: SeverityWeights,
     /// Importance multiplier `m_f` per factor; a factor not listed has 1.
+    #[serde(deserialize_with = "posture_core::keyed::map")]
     pub factor_multipliers: BTreeMap<Factor, Decimal>,
     /// Cap on one issue type's penalty (0.95).
     pub max_penalty: Decimal,
@@ -162,7 +207,9 @@ impl ScoreConfig {
     ///
     /// # Errors
     /// A weight outside [0, 1), a negative multiplier, a cap outside (0, 1),
-    /// a breach penalty outside [0, 1), a zero breach window.
+    /// a breach penalty outside [0, 1), a zero breach window, breach
+    /// likelihoods that are not positive and non-decreasing from A to F.
+    /// Every error names its field (`factor_multipliers.dns_health`).
     pub fn validate(&self) -> Result<(), Error> {
         let unit = |path: &str, v: Decimal, lo_open: bool| -> Result<(), Error> {
             let ok = v < Decimal::ONE
@@ -195,6 +242,9 @@ impl ScoreConfig {
                 });
             }
         }
+        self.likelihood
+            .validate()
+            .map_err(|e| e.within("likelihood"))?;
         unit("max_penalty", self.max_penalty, true)?;
         unit("breach_penalty", self.breach_penalty, false)?;
         if self.breach_window_days == 0 {

@@ -62,7 +62,7 @@ pub struct PortCheck {
 #[non_exhaustive]
 pub enum ScanError {
     /// A target that is not a host name, IP address or CIDR block.
-    #[error("target `{target}`: {reason}")]
+    #[error("target `{}`: {reason}", posture_core::echo(.target))]
     BadTarget {
         /// The target.
         target: String,
@@ -70,7 +70,10 @@ pub enum ScanError {
         reason: String,
     },
     /// A CIDR block larger than the policy allows.
-    #[error("target `{target}` expands to {addresses} addresses, more than --max-addresses {max}")]
+    #[error(
+        "target `{}` expands to {addresses} addresses, more than --max-addresses {max}",
+        posture_core::echo(.target)
+    )]
     TooManyAddresses {
         /// The target.
         target: String,
@@ -81,7 +84,10 @@ pub enum ScanError {
     },
     /// A `--ports` entry that is neither `PORT` from the table nor
     /// `PORT=ISSUE`.
-    #[error("port `{0}`: use PORT from the built-in table or PORT=ISSUE")]
+    #[error(
+        "port `{}`: use PORT from the built-in table or PORT=ISSUE",
+        posture_core::echo(.0)
+    )]
     BadPort(String),
     /// The resolver could not be set up.
     #[error(transparent)]

@@ -544,10 +544,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         source,
     })?;
     let path = store_path.map_or_else(|| tmp.path().join("plans.sqlite"), Path::to_path_buf);
-    let store = Store::open(&path).map_err(|e| CliError::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    let store = crate::workflow_cmd::open_write(&path, catalog.clone())?;
     let mut wf = Workflow {
         store,
         path,
@@ -559,7 +556,8 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     let req = sample.requester.clone();
     let mut setup = vec![(
         HOST,
-        serde_json::json!({"type": "register_organization", "org": req.id, "name": req.name, "domains": req.domain_names()}),
+        serde_json::json!({"type": "register_organization", "org": req.id, "name": req.name,
+            "domains": req.domain_names(), "assets": [req.address.to_string()]}),
     )];
     setup.push((
         HOST,
@@ -569,7 +567,8 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     for v in &sample.vendors {
         setup.push((
             HOST,
-            serde_json::json!({"type": "register_organization", "org": v.id, "name": v.name, "domains": v.domain_names()}),
+            serde_json::json!({"type": "register_organization", "org": v.id, "name": v.name,
+                "domains": v.domain_names(), "assets": [v.address.to_string()]}),
         ));
         if let Some(c) = scans
             .get(&v.id)
@@ -686,6 +685,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         &wf.path,
         config.clone(),
         Some(config.ports.clone()),
+        None,
     )?;
     if rescans.len() != wf.rescans_requested {
         return Err(CliError::Internal(format!(
@@ -695,10 +695,19 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         )));
     }
     for r in &rescans {
-        if let Response::Err { error, .. } = &r.response {
-            return Err(CliError::Internal(format!(
-                "demo: record_rescan refused: {error}"
-            )));
+        match (&r.response, &r.error) {
+            (_, Some(problem)) => {
+                return Err(CliError::Internal(format!(
+                    "demo: rescan of {} on {} failed: {}",
+                    r.issue, r.asset, problem.message
+                )));
+            }
+            (Some(Response::Err { error, .. }), _) => {
+                return Err(CliError::Internal(format!(
+                    "demo: record_rescan refused: {error}"
+                )));
+            }
+            _ => {}
         }
     }
 
@@ -722,11 +731,16 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         closing.push((HOST, c));
     }
     wf.run(5, closing)?;
-    let all_verified = wf.store.state().plans.get(&plan_id).is_some_and(|p| {
-        p.items
-            .iter()
-            .all(|i| i.status == posture::plan_workflow::ItemStatus::Verified)
-    });
+    let all_verified = wf
+        .store
+        .state()
+        .plans
+        .get(&req.id, &plan_id)
+        .is_some_and(|p| {
+            p.items
+                .iter()
+                .all(|i| i.status == posture::plan_workflow::ItemStatus::Verified)
+        });
     if all_verified {
         wf.run(
             5,

@@ -21,6 +21,9 @@ pub enum CliError {
     /// A defect.
     #[error("internal error: {0}")]
     Internal(String),
+    /// `workflow apply --strict` refused this many lines (answered in-band).
+    #[error("--strict: {0} command(s) refused")]
+    Refused(usize),
     /// A workflow query for something the actor may not see: the JSON error
     /// object goes to stdout, the exit code is 3.
     #[error("{0}")]
@@ -32,7 +35,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Io { .. } | CliError::Internal(_) => 1,
-            CliError::Input(_) | CliError::Usage(_) => 2,
+            CliError::Input(_) | CliError::Usage(_) | CliError::Refused(_) => 2,
             CliError::NotVisible(_) => 3,
         }
     }

@@ -39,9 +39,14 @@ enum Command {
     Scan(ScanArgs),
     /// The action-plan workflow on a durable event store.
     Workflow {
-        /// The SQLite event store (created when missing).
+        /// The SQLite event store (`apply` creates it when missing; queries
+        /// open it read-only and never create it).
         #[arg(long, value_name = "FILE")]
         store: PathBuf,
+        /// Issue catalog file (JSON) the workflow runs with instead of the
+        /// built-in one: plan items must name its issue types.
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
         #[command(subcommand)]
         command: WorkflowCommand,
     },
@@ -169,6 +174,10 @@ enum WorkflowCommand {
         /// Commands: a file, or `-` for standard input (the default).
         #[arg(long, value_name = "FILE|-", default_value = "-")]
         input: String,
+        /// Exit 2 when any line was refused (the responses are still
+        /// printed).
+        #[arg(long)]
+        strict: bool,
     },
     /// Run the pending rescans with the collector and record the results.
     Rescan {
@@ -178,6 +187,10 @@ enum WorkflowCommand {
         /// Per-query timeout in milliseconds.
         #[arg(long, value_name = "MS")]
         timeout: Option<u64>,
+        /// Deadline of the whole run in milliseconds; an item not rescanned
+        /// by then stays pending (inconclusive).
+        #[arg(long, value_name = "MS")]
+        deadline: Option<u64>,
         /// TCP ports to probe: PORT or PORT=ISSUE (default: the built-in
         /// ports of each pending issue).
         #[arg(long, value_name = "LIST")]
@@ -353,21 +366,46 @@ fn run(cli: Cli) -> Result<String, CliError> {
             };
             scan_cmd::scan(&o, a.findings_out.as_deref(), resolve(a.format))
         }
-        Command::Workflow { store, command } => match command {
-            WorkflowCommand::Apply { input } => workflow_cmd::apply(&store, &input),
-            WorkflowCommand::Rescan {
-                nameserver,
-                timeout,
-                ports,
-            } => workflow_cmd::rescan(&store, nameserver, timeout, ports.as_deref()),
-            WorkflowCommand::Query {
-                what,
-                actor,
-                args,
-                at,
-                format,
-            } => workflow_cmd::query(&store, what, &actor, &args, at.as_deref(), resolve(format)),
-        },
+        Command::Workflow {
+            store,
+            catalog,
+            command,
+        } => {
+            let catalog = score_cmd::load_catalog(catalog.as_deref())?;
+            match command {
+                WorkflowCommand::Apply { input, strict } => {
+                    workflow_cmd::apply(&store, catalog, &input, strict)
+                }
+                WorkflowCommand::Rescan {
+                    nameserver,
+                    timeout,
+                    deadline,
+                    ports,
+                } => workflow_cmd::rescan(
+                    &store,
+                    catalog,
+                    nameserver,
+                    timeout,
+                    deadline,
+                    ports.as_deref(),
+                ),
+                WorkflowCommand::Query {
+                    what,
+                    actor,
+                    args,
+                    at,
+                    format,
+                } => workflow_cmd::query(
+                    &store,
+                    &catalog,
+                    what,
+                    &actor,
+                    &args,
+                    at.as_deref(),
+                    resolve(format),
+                ),
+            }
+        }
         Command::Spf {
             command:
                 SpfCommand::Check {
@@ -437,7 +475,12 @@ fn main() -> ExitCode {
             ExitCode::from(3)
         }
         Err(e) => {
-            eprintln!("posture: error: {e}");
+            // Values echoed from input are already bounded; escaping the
+            // whole line keeps any control character off the terminal.
+            eprintln!(
+                "posture: error: {}",
+                posture_core::escape_controls(&e.to_string())
+            );
             ExitCode::from(e.exit_code())
         }
     }

@@ -262,8 +262,8 @@ fn the_plan_goes_to_the_worst_in_use_vendor_and_works() {
     let itemised: std::collections::BTreeSet<&str> =
         items.iter().map(|i| i["issue"].as_str().unwrap()).collect();
     assert_eq!(planned, itemised);
-    // The expectation went from set to met.
-    assert_eq!(v["expectation"]["status_before"], "set");
+    // The expectation went from pending to met.
+    assert_eq!(v["expectation"]["status_before"], "pending");
     assert_eq!(v["expectation"]["status_after"], "met");
     // Every workflow command was accepted, and e-mails were asked for.
     assert!(

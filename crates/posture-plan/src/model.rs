@@ -5,8 +5,11 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Schema version of the events this crate writes.
-pub const EVENT_VERSION: u32 = 1;
+/// Schema version of the events this crate writes. Version 2 keys plans,
+/// contacts, questionnaires, document requests and shared reports by
+/// (requester organisation, id); version 1 events (global ids) are upgraded
+/// when a store is read.
+pub const EVENT_VERSION: u32 = 2;
 
 /// The reserved actor of the embedding service.
 pub const HOST: &str = "host";
@@ -30,18 +33,26 @@ pub struct PlanTarget {
 }
 
 /// A command, as the wire protocol's `command` object.
+///
+/// Ids a command creates (a plan, contact, questionnaire, document request,
+/// shared report) live in the actor's organisation's namespace. A command
+/// that refers to one names it `ID` (resolved among what the actor may
+/// see; refused with `invalid` when that is ambiguous) or `ORG/ID`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Command {
     /// Register an organisation (host only).
     RegisterOrganization {
-        /// Id.
+        /// Id (no `/`: it prefixes the organisation's object ids).
         org: String,
         /// Name.
         name: String,
-        /// Its domains.
+        /// Its domains: host names at and under them are its footprint.
         domains: Vec<String>,
+        /// Its IP addresses and CIDR blocks.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        assets: Vec<String>,
         /// Idempotency key.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
@@ -77,7 +88,11 @@ pub enum Command {
         /// Grade.
         grade: Grade,
         /// Factor scores.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "posture_core::keyed::option_map"
+        )]
         factors: Option<std::collections::BTreeMap<Factor, Decimal>>,
         /// Idempotency key.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,14 +118,15 @@ pub enum Command {
     },
     /// Add an item: an issue on an asset, or a questionnaire risk.
     AddPlanItem {
-        /// Plan.
+        /// Plan (`ID` or `ORG/ID`).
         plan: String,
         /// Item id (caller-chosen).
         item: String,
-        /// Issue type.
+        /// Issue type: an id of the workflow's catalog.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         issue: Option<String>,
-        /// Asset.
+        /// Asset: one host name at or under one of the vendor's domains, or
+        /// one IP address inside its registered blocks.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         asset: Option<String>,
         /// Questionnaire risk id.
@@ -361,11 +377,12 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
-    /// Share a report (a scorecard snapshot) with a contact.
+    /// Share a report (a scorecard snapshot) with a contact; sharing the
+    /// same report with the same contact again is a no-op.
     ShareReport {
         /// Contact.
         contact: String,
-        /// Report reference.
+        /// Report id (caller-chosen, in the organisation's namespace).
         report: String,
         /// Idempotency key.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -384,6 +401,25 @@ pub enum Command {
 }
 
 impl Command {
+    /// The host's `record_rescan` for one item (`plan` as `ORG/ID`).
+    ///
+    /// ```
+    /// use posture_plan::Command;
+    /// let c = Command::record_rescan("acme/p1", "i1", posture_core::Outcome::Clean);
+    /// assert_eq!(
+    ///     serde_json::to_string(&c).unwrap(),
+    ///     r#"{"type":"record_rescan","plan":"acme/p1","item":"i1","outcome":"clean"}"#
+    /// );
+    /// ```
+    pub fn record_rescan(plan: &str, item: &str, outcome: Outcome) -> Command {
+        Command::RecordRescan {
+            plan: plan.to_owned(),
+            item: item.to_owned(),
+            outcome,
+            request_id: None,
+        }
+    }
+
     /// The command's `request_id`, if any.
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -500,6 +536,9 @@ pub enum Event {
         name: String,
         /// Domains.
         domains: Vec<String>,
+        /// IP addresses and CIDR blocks.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        assets: Vec<String>,
     },
     /// A user was registered.
     UserRegistered {
@@ -548,6 +587,8 @@ pub enum Event {
     },
     /// An item was added.
     ItemAdded {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Plan.
         plan: String,
         /// Item.
@@ -564,6 +605,8 @@ pub enum Event {
     },
     /// The plan's status changed.
     PlanStatusChanged {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Plan.
         plan: String,
         /// New status.
@@ -571,6 +614,8 @@ pub enum Event {
     },
     /// A message was posted.
     MessagePosted {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Plan.
         plan: String,
         /// Author.
@@ -589,11 +634,15 @@ pub enum Event {
     },
     /// A contact was removed.
     ContactRemoved {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Contact.
         contact: String,
     },
     /// An invitation was sent (or re-sent).
     InvitationSent {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Contact.
         contact: String,
         /// Personal message.
@@ -626,6 +675,8 @@ pub enum Event {
     },
     /// A reminder was sent.
     ReminderSent {
+        /// The requesting organisation on whose behalf it was sent.
+        requester: String,
         /// Recipient e-mail.
         to: String,
         /// The contact, when reminded about an expectation.
@@ -652,6 +703,8 @@ pub enum Event {
     },
     /// A questionnaire was answered.
     QuestionnaireAnswered {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Id.
         questionnaire: String,
         /// Answers.
@@ -674,6 +727,8 @@ pub enum Event {
     },
     /// A document request was fulfilled.
     DocumentFulfilled {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Id.
         request: String,
         /// Reference.
@@ -681,6 +736,8 @@ pub enum Event {
     },
     /// A report was shared with a contact.
     ReportShared {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Contact.
         contact: String,
         /// Report reference.
@@ -688,6 +745,8 @@ pub enum Event {
     },
     /// An invitation was accepted by a new vendor user.
     InvitationAccepted {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Contact.
         contact: String,
         /// The user created.
@@ -695,6 +754,8 @@ pub enum Event {
     },
     /// An item's status changed.
     ItemStatusChanged {
+        /// Requesting organisation (the namespace).
+        requester: String,
         /// Plan.
         plan: String,
         /// Item.
@@ -741,8 +802,11 @@ pub struct Envelope {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Effect {
-    /// Rescan an issue on an asset and report with `record_rescan`.
+    /// Rescan an issue on an asset and report with `record_rescan`
+    /// (naming the plan `REQUESTER/PLAN`).
     Rescan {
+        /// The plan's requesting organisation.
+        requester: String,
         /// Plan.
         plan: String,
         /// Item.
@@ -760,6 +824,8 @@ pub enum Effect {
         template: String,
         /// Recipient address.
         to: String,
+        /// The requesting organisation on whose behalf it is sent.
+        requester: String,
         /// Plan, when about one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         plan: Option<String>,

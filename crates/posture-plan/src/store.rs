@@ -6,14 +6,29 @@
 //! state (SQLite's atomic commit). Each stream (a plan, an organisation, a
 //! user) also carries a version with a uniqueness constraint, so an append
 //! decided on a stale view is refused rather than interleaved.
+//!
+//! Request ids are scoped to the actor and bound to the command: the table
+//! `request_log` is keyed by (actor, request id) and keeps a digest of the
+//! command beside its first response. The same actor repeating the id with
+//! the identical command gets that response and nothing is applied again;
+//! with another command, a `conflict`; another actor's identical id is
+//! unrelated. (Stores written by 0.1 also hold a `requests` table keyed by
+//! the bare id; it is left as it was and no longer consulted.)
+//!
+//! Queries open the store read-only ([`Store::open_read_only`]): they work
+//! on a read-only file system, and never create a store.
 
-use crate::core::{State, WorkflowError, apply, apply_owned, decide};
+use crate::decide::decide;
+use crate::error::WorkflowError;
 use crate::model::{Command, EVENT_VERSION, Effect, Envelope, Event};
-use posture_core::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::state::{State, apply, apply_owned};
+use posture_core::{Catalog, Timestamp};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Errors of the store itself (not refusals of commands).
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +37,9 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("event store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// There is no store at the path (queries never create one).
+    #[error("{}: no such event store", .0.display())]
+    Missing(PathBuf),
     /// A stored event could not be read.
     #[error("event store: event {seq} is unreadable: {message}")]
     Corrupt {
@@ -42,6 +60,22 @@ pub enum StoreError {
         /// The newest this build knows.
         known: u32,
     },
+    /// A write was attempted on a store opened read-only.
+    #[error("event store: opened read-only")]
+    ReadOnly,
+}
+
+impl StoreError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Sqlite(_) => "sqlite",
+            StoreError::Missing(_) => "missing",
+            StoreError::Corrupt { .. } => "corrupt",
+            StoreError::NewerVersion { .. } => "newer_version",
+            StoreError::ReadOnly => "read_only",
+        }
+    }
 }
 
 /// The outcome of one command, as the wire protocol reports it.
@@ -74,6 +108,11 @@ impl Response {
             error: e,
         }
     }
+
+    /// Whether the command was accepted.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Response::Ok { .. })
+    }
 }
 
 /// One command to run: who, when, what.
@@ -91,49 +130,106 @@ pub struct Request {
 pub struct Store {
     conn: Connection,
     state: State,
+    catalog: Arc<Catalog>,
     last_seq: i64,
     versions: HashMap<String, i64>,
+    read_only: bool,
 }
 
+/// The stream an event belongs to, as unambiguous text: a JSON array of
+/// its parts, so ids holding `:` or `/` can never make two streams one.
 fn stream_of(e: &Event) -> String {
-    match e {
+    let parts: Vec<&str> = match e {
         Event::OrganizationRegistered { org, .. } | Event::ScoreRecorded { org, .. } => {
-            format!("org:{org}")
+            vec!["org", org]
         }
-        Event::UserRegistered { user, .. } | Event::LoginRecorded { user } => {
-            format!("user:{user}")
+        Event::UserRegistered { user, .. } | Event::LoginRecorded { user } => vec!["user", user],
+        Event::PlanCreated {
+            requester, plan, ..
         }
-        Event::PlanCreated { plan, .. }
-        | Event::ItemAdded { plan, .. }
-        | Event::PlanStatusChanged { plan, .. }
-        | Event::MessagePosted { plan, .. }
-        | Event::ItemStatusChanged { plan, .. } => format!("plan:{plan}"),
-        Event::ContactSaved { contact, .. }
-        | Event::ContactRemoved { contact }
-        | Event::InvitationSent { contact, .. }
-        | Event::InvitationAccepted { contact, .. } => format!("contact:{contact}"),
+        | Event::ItemAdded {
+            requester, plan, ..
+        }
+        | Event::PlanStatusChanged {
+            requester, plan, ..
+        }
+        | Event::MessagePosted {
+            requester, plan, ..
+        }
+        | Event::ItemStatusChanged {
+            requester, plan, ..
+        } => vec!["plan", requester, plan],
+        Event::ContactSaved {
+            requester, contact, ..
+        }
+        | Event::ContactRemoved { requester, contact }
+        | Event::InvitationSent {
+            requester, contact, ..
+        }
+        | Event::InvitationAccepted {
+            requester, contact, ..
+        }
+        | Event::ReportShared {
+            requester, contact, ..
+        } => vec!["contact", requester, contact],
         Event::ExpectationSet {
             requester, vendor, ..
         }
         | Event::ExpectationRepeated {
             requester, vendor, ..
-        } => {
-            format!("expectation:{requester}:{vendor}")
+        } => vec!["expectation", requester, vendor],
+        Event::ReminderSent { requester, to, .. } => vec!["reminder", requester, to],
+        Event::QuestionnaireSent {
+            requester,
+            questionnaire,
+            ..
         }
-        Event::ReminderSent { to, .. } => format!("reminder:{to}"),
-        Event::QuestionnaireSent { questionnaire, .. }
-        | Event::QuestionnaireAnswered { questionnaire, .. } => {
-            format!("questionnaire:{questionnaire}")
+        | Event::QuestionnaireAnswered {
+            requester,
+            questionnaire,
+            ..
+        } => vec!["questionnaire", requester, questionnaire],
+        Event::DocumentRequested {
+            requester, request, ..
         }
-        Event::DocumentRequested { request, .. } | Event::DocumentFulfilled { request, .. } => {
-            format!("document:{request}")
+        | Event::DocumentFulfilled {
+            requester, request, ..
+        } => vec!["document", requester, request],
+    };
+    serde_json::Value::from(parts).to_string()
+}
+
+/// The digest a request id is bound to: SHA-256 of the command's canonical
+/// JSON (fields in declaration order, absent options left out).
+fn command_digest(c: &Command) -> Result<String, StoreError> {
+    let text = serde_json::to_vec(c).map_err(|e| StoreError::Corrupt {
+        seq: -1,
+        message: e.to_string(),
+    })?;
+    Ok(Sha256::digest(&text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// `path` as an SQLite URI with `immutable=1` (for a store on a read-only
+/// file system, where no `-shm` file can be made).
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'?' | b'#' | b'%' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(char::from(b)),
         }
-        Event::ReportShared { contact, .. } => format!("contact:{contact}"),
     }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 impl Store {
-    /// Opens (creating if needed) a store file and replays it.
+    /// Opens (creating if needed) a store file for reading and writing, and
+    /// replays it. Commands are decided with the built-in catalog (see
+    /// [`Store::with_catalog`]).
     ///
     /// # Errors
     /// SQLite errors, unreadable events, a newer schema version.
@@ -151,24 +247,78 @@ impl Store {
                  body TEXT NOT NULL,
                  UNIQUE (stream, version)
              );
-             CREATE TABLE IF NOT EXISTS requests (
-                 request_id TEXT PRIMARY KEY,
-                 response TEXT NOT NULL
+             CREATE TABLE IF NOT EXISTS request_log (
+                 actor TEXT NOT NULL,
+                 request_id TEXT NOT NULL,
+                 command TEXT NOT NULL,
+                 response TEXT NOT NULL,
+                 PRIMARY KEY (actor, request_id)
              );",
         )?;
+        Self::replayed(conn, false)
+    }
+
+    /// Opens an existing store read-only and replays it: for queries. It
+    /// works on a read-only file system and on a file the process may not
+    /// write; a path with no file is [`StoreError::Missing`], never created.
+    ///
+    /// # Errors
+    /// No file, SQLite errors, unreadable events, a newer schema version.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_owned()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let normal = Connection::open_with_flags(path, flags).and_then(|c| {
+            c.busy_timeout(std::time::Duration::from_secs(30))?;
+            // Reading the schema proves the WAL index could be opened.
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok(c)
+        });
+        let conn = match normal {
+            Ok(c) => c,
+            // A WAL store on a read-only file system: SQLite cannot make the
+            // `-shm` index there. Nothing can write such a file either, so
+            // reading it as immutable is exact.
+            Err(_) => Connection::open_with_flags(
+                immutable_uri(path),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?,
+        };
+        Self::replayed(conn, true)
+    }
+
+    fn replayed(conn: Connection, read_only: bool) -> Result<Store, StoreError> {
         let mut store = Store {
             conn,
             state: State::default(),
+            catalog: Catalog::builtin(),
             last_seq: 0,
             versions: HashMap::new(),
+            read_only,
         };
         store.catch_up()?;
         Ok(store)
     }
 
+    /// Decide commands with this catalog (plan items, targets and
+    /// suggested issues must name its issue types).
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: Arc<Catalog>) -> Store {
+        self.catalog = catalog;
+        self
+    }
+
     /// The current state.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The catalog commands are decided with.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// Applies events appended since the last read (by any process).
@@ -192,10 +342,8 @@ impl Store {
                 seq,
                 message: e.to_string(),
             })?;
-            let e: Envelope = serde_json::from_str(body).map_err(|err| StoreError::Corrupt {
-                seq,
-                message: err.to_string(),
-            })?;
+            let e = crate::upgrade::parse(v, body, &self.state)
+                .map_err(|message| StoreError::Corrupt { seq, message })?;
             apply_owned(&mut self.state, e);
             self.last_seq = seq;
         }
@@ -210,8 +358,12 @@ impl Store {
     /// returned only after the commit, so an `ok` is durable.
     ///
     /// # Errors
-    /// Store failures (the whole batch is then not applied).
+    /// Store failures (the whole batch is then not applied), or
+    /// [`StoreError::ReadOnly`].
     pub fn run_batch(&mut self, batch: &[Request]) -> Result<Vec<Response>, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
         // The write lock first, then catch up on other writers' events.
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let result = self.run_locked(batch);
@@ -239,54 +391,53 @@ impl Store {
         self.catch_up()
     }
 
+    /// The first response to (actor, request id), if that pair was used:
+    /// the stored response for the same command, a `conflict` for another.
+    fn prior(&self, actor: &str, rid: &str, digest: &str) -> Result<Option<Response>, StoreError> {
+        let prior: Option<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT command, response FROM request_log WHERE actor = ?1 AND request_id = ?2",
+            )?
+            .query_row(params![actor, rid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((command, text)) = prior else {
+            return Ok(None);
+        };
+        if command != digest {
+            return Ok(Some(Response::error(WorkflowError::conflict(format!(
+                "request_id `{}` was already used for another command",
+                posture_core::echo(rid)
+            )))));
+        }
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                seq: -1,
+                message: format!("request_log ({rid}): {e}"),
+            })
+    }
+
     fn run_locked(&mut self, batch: &[Request]) -> Result<Vec<Response>, StoreError> {
         self.catch_up()?;
         let mut out = Vec::with_capacity(batch.len());
         for req in batch {
-            let rid = req.command.request_id().map(str::to_owned);
-            if let Some(rid) = &rid {
-                let prior: Option<String> = self
-                    .conn
-                    .query_row(
-                        "SELECT response FROM requests WHERE request_id = ?1",
-                        params![rid],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(text) = prior {
-                    let resp: Response =
-                        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-                            seq: -1,
-                            message: e.to_string(),
-                        })?;
-                    out.push(resp);
-                    continue;
+            let bound = match req.command.request_id() {
+                Some(rid) => {
+                    let digest = command_digest(&req.command)?;
+                    if let Some(resp) = self.prior(&req.actor, rid, &digest)? {
+                        out.push(resp);
+                        continue;
+                    }
+                    Some((rid, digest))
                 }
-            }
-            let resp = match decide(&self.state, &req.command, &req.actor, req.at) {
+                None => None,
+            };
+            let resp = match decide(&self.state, &self.catalog, &req.command, &req.actor, req.at) {
                 Err(e) => Response::error(e),
                 Ok(d) => {
                     for e in &d.events {
-                        let stream = stream_of(&e.event);
-                        let version = match self.versions.get(&stream) {
-                            Some(v) => *v,
-                            None => self.conn.query_row(
-                                "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1",
-                                params![stream],
-                                |r| r.get::<_, i64>(0),
-                            )?,
-                        } + 1;
-                        let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
-                            seq: -1,
-                            message: err.to_string(),
-                        })?;
-                        self.conn.execute(
-                            "INSERT INTO events (stream, version, v, body) VALUES (?1, ?2, ?3, ?4)",
-                            params![stream, version, e.v, body],
-                        )?;
-                        self.last_seq = self.conn.last_insert_rowid();
-                        self.versions.insert(stream, version);
-                        apply(&mut self.state, e);
+                        self.append(e)?;
                     }
                     Response::Ok {
                         ok: true,
@@ -295,39 +446,71 @@ impl Store {
                     }
                 }
             };
-            if let Some(rid) = rid {
+            if let Some((rid, digest)) = bound {
                 let text = serde_json::to_string(&resp).map_err(|e| StoreError::Corrupt {
                     seq: -1,
                     message: e.to_string(),
                 })?;
-                self.conn.execute(
-                    "INSERT INTO requests (request_id, response) VALUES (?1, ?2)",
-                    params![rid, text],
-                )?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO request_log (actor, request_id, command, response)
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![req.actor, rid, digest, text])?;
             }
             out.push(resp);
         }
         Ok(out)
     }
 
-    /// Every stored event, in order.
+    fn append(&mut self, e: &Envelope) -> Result<(), StoreError> {
+        let stream = stream_of(&e.event);
+        let version = match self.versions.get(&stream) {
+            Some(v) => *v,
+            None => self
+                .conn
+                .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?
+                .query_row(params![stream], |r| r.get::<_, i64>(0))?,
+        } + 1;
+        let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
+            seq: -1,
+            message: err.to_string(),
+        })?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (stream, version, v, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![stream, version, e.v, body])?;
+        self.last_seq = self.conn.last_insert_rowid();
+        self.versions.insert(stream, version);
+        apply(&mut self.state, e);
+        Ok(())
+    }
+
+    /// Every stored event, in order (version-1 events upgraded, as replay
+    /// sees them).
     ///
     /// # Errors
     /// SQLite errors, unreadable events.
     pub fn events(&self) -> Result<Vec<Envelope>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT seq, body FROM events ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            .prepare("SELECT seq, v, body FROM events ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (seq, body) = row?;
-            out.push(
-                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-                    seq,
-                    message: e.to_string(),
-                })?,
-            );
+        // Upgrading a v1 event needs the state before it.
+        let mut state = State::default();
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let v: u32 = r.get(1)?;
+            let body = r.get_ref(2)?.as_str().map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            let e = crate::upgrade::parse(v, body, &state)
+                .map_err(|message| StoreError::Corrupt { seq, message })?;
+            apply(&mut state, &e);
+            out.push(e);
         }
         Ok(out)
     }

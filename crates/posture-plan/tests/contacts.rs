@@ -11,7 +11,7 @@ impl W {
     fn run(&mut self, actor: &str, json: &str, at: &str) -> Result<Vec<Effect>, String> {
         let cmd: Command = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
         let at: Timestamp = at.parse().unwrap();
-        match decide(&self.0, &cmd, actor, at) {
+        match decide(&self.0, &posture_core::Catalog::builtin(), &cmd, actor, at) {
             Ok(d) => {
                 for e in &d.events {
                     apply(&mut self.0, e);
@@ -81,7 +81,7 @@ fn edit_remove_and_access() {
     let mut w = world();
     w.ok("alice", r#"{"type":"add_contact","contact":"c1","vendor":"pay","name":"Pat","email":"pat@pay.example"}"#);
     w.ok("alice", r#"{"type":"edit_contact","contact":"c1","title":"Head of IT","email":"pat.smith@pay.example"}"#);
-    let c = &w.0.contacts["c1"];
+    let c = &w.0.contacts.get("acme", "c1").unwrap();
     assert_eq!(
         (c.fields.title.as_deref(), c.fields.email.as_str()),
         (Some("Head of IT"), "pat.smith@pay.example")
@@ -127,6 +127,7 @@ fn invitations_until_claimed() {
         vec![Effect::Email {
             template: "invitation".into(),
             to: "pat@pay.example".into(),
+            requester: "acme".into(),
             plan: None
         }]
     );
@@ -136,7 +137,7 @@ fn invitations_until_claimed() {
     );
     let fx = w.ok("alice", r#"{"type":"resend_invitation","contact":"c1"}"#);
     assert!(matches!(&fx[0], Effect::Email { template, .. } if template == "invitation_resend"));
-    assert_eq!(w.0.contacts["c1"].invitations, 2);
+    assert_eq!(w.0.contacts.get("acme", "c1").unwrap().invitations, 2);
     assert_eq!(
         w.err(
             "alice",
@@ -179,7 +180,7 @@ fn expectations_met_unmet_repeated_and_reminders_throttled() {
     let t = |s: &str| s.parse::<Timestamp>().unwrap();
     assert_eq!(
         w.0.expectation_status("acme", "pay", t("2026-11-05T00:00:00Z")),
-        ExpectationStatus::Set
+        ExpectationStatus::Pending
     );
     assert_eq!(
         w.0.expectation_status("acme", "pay", t("2026-11-11T00:00:00Z")),
@@ -225,7 +226,7 @@ fn expectations_met_unmet_repeated_and_reminders_throttled() {
     .unwrap();
     assert_eq!(
         w.0.expectation_status("acme", "pay", t("2026-11-21T00:00:00Z")),
-        ExpectationStatus::Set
+        ExpectationStatus::Pending
     );
     w.ok(
         HOST,
@@ -326,7 +327,11 @@ fn questionnaires_documents_and_reports() {
         r#"{"type":"fulfil_document","request":"d1","reference":"vault://pay/soc2-2026.pdf"}"#,
     );
     assert_eq!(
-        w.0.documents["d1"].reference.as_deref(),
+        w.0.documents
+            .get("acme", "d1")
+            .unwrap()
+            .reference
+            .as_deref(),
         Some("vault://pay/soc2-2026.pdf")
     );
     assert_eq!(
@@ -354,7 +359,9 @@ fn questionnaires_documents_and_reports() {
 mod filters {
     use super::*;
     use posture_plan::ExpectationStatus;
-    use posture_plan::query::{ContactFilter, InvitationState, contacts, insights};
+    use posture_plan::query::{
+        ContactFilter, ExpectationFilter, InvitationState, contacts, insights,
+    };
     use proptest::prelude::*;
 
     const VENDORS: [&str; 3] = ["pay", "v2", "v3"];
@@ -436,8 +443,8 @@ mod filters {
         let mut ids: Vec<String> = s
             .contacts
             .iter()
-            .filter(|(_, c)| c.requester == "acme")
-            .filter(|(_, c)| {
+            .filter(|(org, _, c)| *org == "acme" && c.requester == "acme")
+            .filter(|(_, _, c)| {
                 let inv = match (&c.accepted_user, &c.invited_at) {
                     (Some(_), _) => InvitationState::Accepted,
                     (None, Some(_)) => InvitationState::Pending,
@@ -467,7 +474,7 @@ mod filters {
                         } else if now > e.due {
                             ExpectationStatus::Unmet
                         } else {
-                            ExpectationStatus::Set
+                            ExpectationStatus::Pending
                         }
                     }
                 };
@@ -479,7 +486,13 @@ mod filters {
                             lo <= d && d <= hi
                         })
                     })
-                    && f.expectation.is_none_or(|e| e == exp)
+                    && f.expectation.is_none_or(|e| match e {
+                        ExpectationFilter::Set => exp != ExpectationStatus::Unset,
+                        ExpectationFilter::Unset => exp == ExpectationStatus::Unset,
+                        ExpectationFilter::Pending => exp == ExpectationStatus::Pending,
+                        ExpectationFilter::Met => exp == ExpectationStatus::Met,
+                        ExpectationFilter::Unmet => exp == ExpectationStatus::Unmet,
+                    })
                     && f.claimed.is_none_or(|x| x == claimed)
                     && f.logged_in_30d.is_none_or(|x| x == recent)
                     && f.name.as_ref().is_none_or(|n| {
@@ -487,7 +500,7 @@ mod filters {
                         c.fields.name.to_lowercase().contains(&n) || vendor_name.contains(&n)
                     })
             })
-            .map(|(id, _)| id.clone())
+            .map(|(_, id, _)| id.to_owned())
             .collect();
         ids.sort();
         ids
@@ -502,10 +515,11 @@ mod filters {
         ];
         let exp = prop_oneof![
             Just(None),
-            Just(Some(ExpectationStatus::Unset)),
-            Just(Some(ExpectationStatus::Set)),
-            Just(Some(ExpectationStatus::Met)),
-            Just(Some(ExpectationStatus::Unmet))
+            Just(Some(ExpectationFilter::Unset)),
+            Just(Some(ExpectationFilter::Set)),
+            Just(Some(ExpectationFilter::Pending)),
+            Just(Some(ExpectationFilter::Met)),
+            Just(Some(ExpectationFilter::Unmet))
         ];
         let days = prop_oneof![
             Just(None),
@@ -586,15 +600,19 @@ mod filters {
                 ..Default::default()
             },
             ContactFilter {
-                expectation: Some(ExpectationStatus::Met),
+                expectation: Some(ExpectationFilter::Met),
                 ..Default::default()
             },
             ContactFilter {
-                expectation: Some(ExpectationStatus::Set),
+                expectation: Some(ExpectationFilter::Set),
                 ..Default::default()
             },
             ContactFilter {
-                expectation: Some(ExpectationStatus::Unset),
+                expectation: Some(ExpectationFilter::Pending),
+                ..Default::default()
+            },
+            ContactFilter {
+                expectation: Some(ExpectationFilter::Unset),
                 ..Default::default()
             },
             ContactFilter {
@@ -627,8 +645,15 @@ mod filters {
         let i = insights(&w.0, "alice", now).unwrap();
         assert_eq!(i.vendors_contacted, 3);
         assert_eq!(i.expectations_set, 2);
-        // pay: due 20 Oct, recorded B: met; v2: due 20 Dec, recorded D: set.
-        assert_eq!((i.expectations_met, i.expectations_unmet), (1, 0));
+        // pay: due 20 Oct, recorded B: met; v2: due 20 Dec, recorded D: pending.
+        assert_eq!(
+            (
+                i.expectations_met,
+                i.expectations_pending,
+                i.expectations_unmet
+            ),
+            (1, 1, 0)
+        );
         assert_eq!(
             i.claimed,
             contacts(&w.0, "alice", now, &ContactFilter::default())

@@ -30,7 +30,7 @@ impl World {
         };
         for c in [
             r#"{"type":"register_organization","org":"acme","name":"Acme","domains":["acme.example"]}"#,
-            r#"{"type":"register_organization","org":"pay","name":"Payroll Co","domains":["pay.example"]}"#,
+            r#"{"type":"register_organization","org":"pay","name":"Payroll Co","domains":["pay.example"],"assets":["192.0.2.0/24"]}"#,
             r#"{"type":"register_organization","org":"other","name":"Other","domains":["other.example"]}"#,
             r#"{"type":"register_user","user":"alice","org":"acme","name":"Alice","email":"alice@acme.example"}"#,
             r#"{"type":"register_user","user":"amy","org":"acme","name":"Amy","email":"amy@acme.example"}"#,
@@ -44,7 +44,13 @@ impl World {
     }
 
     fn run(&mut self, actor: &str, json: &str) -> Result<Vec<Effect>, String> {
-        match decide(&self.state, &cmd(json), actor, t("2026-11-01T10:00:00Z")) {
+        match decide(
+            &self.state,
+            &posture_core::Catalog::builtin(),
+            &cmd(json),
+            actor,
+            t("2026-11-01T10:00:00Z"),
+        ) {
             Ok(d) => {
                 for e in &d.events {
                     apply(&mut self.state, e);
@@ -69,12 +75,17 @@ impl World {
     }
 
     fn item(&self, plan: &str, item: &str) -> ItemStatus {
-        self.state.plans[plan]
+        self.plan(plan)
             .items
             .iter()
             .find(|i| i.item == item)
             .unwrap()
             .status
+    }
+
+    /// A plan of acme's.
+    fn plan(&self, id: &str) -> &posture_plan::Plan {
+        self.state.plans.get("acme", id).unwrap()
     }
 
     fn with_sent_plan() -> Self {
@@ -117,6 +128,7 @@ fn fixed_then_verified_by_a_clean_rescan() {
     assert_eq!(
         fx,
         vec![Effect::Rescan {
+            requester: "acme".into(),
             plan: "p1".into(),
             item: "i1".into(),
             vendor: "pay".into(),
@@ -150,7 +162,7 @@ fn a_detected_rescan_reopens() {
         r#"{"type":"record_rescan","plan":"p1","item":"i2","outcome":"detected"}"#,
     );
     assert_eq!(w.item("p1", "i2"), ItemStatus::Open);
-    assert_eq!(w.state.plans["p1"].items[1].reopened, 1);
+    assert_eq!(w.plan("p1").items[1].reopened, 1);
     assert_eq!(
         w.err(
             HOST,
@@ -193,9 +205,9 @@ fn messages_both_ways_and_closing() {
         r#"{"type":"post_message","plan":"p1","text":"This week."}"#,
     );
     assert!(matches!(&fx[0], Effect::Email { to, .. } if to == "alice@acme.example"));
-    assert_eq!(w.state.plans["p1"].messages.len(), 2);
+    assert_eq!(w.plan("p1").messages.len(), 2);
     w.ok("alice", r#"{"type":"close_plan","plan":"p1"}"#);
-    assert_eq!(w.state.plans["p1"].status, PlanStatus::Closed);
+    assert_eq!(w.plan("p1").status, PlanStatus::Closed);
     assert_eq!(
         w.err(
             "alice",
@@ -281,7 +293,11 @@ fn drafts_are_invisible_to_the_vendor() {
         ),
         "not_found"
     );
-    assert_eq!(w.err("oscar", r#"{"type":"create_plan","plan":"p1","vendor":"pay","assignee":"victor","title":"t","target":{"score":"85"},"due":"2026-12-01T00:00:00Z"}"#), "conflict");
+    // Another organisation's plan with the same id is no conflict: ids live
+    // in the creating organisation's namespace.
+    w.ok("oscar", r#"{"type":"create_plan","plan":"p1","vendor":"pay","assignee":"victor","title":"t","target":{"score":"85"},"due":"2026-12-01T00:00:00Z"}"#);
+    assert_eq!(w.state.plans.len(), 2);
+    assert_eq!(w.state.plans.get("other", "p1").unwrap().requester, "other");
 }
 
 #[test]
@@ -297,7 +313,7 @@ fn creation_is_idempotent_on_ids() {
     assert_eq!(w.err(HOST, r#"{"type":"register_user","user":"alice","org":"pay","name":"Alice","email":"alice@acme.example"}"#), "conflict");
     w.ok("alice", r#"{"type":"add_plan_item","plan":"p1","item":"i1","issue":"spf_missing","asset":"pay.example"}"#);
     w.ok("alice", r#"{"type":"add_plan_item","plan":"p1","item":"i1","issue":"spf_missing","asset":"pay.example"}"#);
-    assert_eq!(w.state.plans["p1"].items.len(), 1);
+    assert_eq!(w.plan("p1").items.len(), 1);
     assert_eq!(w.err("alice", r#"{"type":"add_plan_item","plan":"p1","item":"i1","issue":"caa_missing","asset":"pay.example"}"#), "conflict");
 }
 
@@ -405,7 +421,7 @@ proptest! {
             apply(&mut replayed, e);
         }
         prop_assert_eq!(&replayed, &w.state);
-        for p in w.state.plans.values() {
+        for (_, _, p) in w.state.plans.iter() {
             prop_assert_eq!(&w.state.users[&p.assignee].org, &p.vendor);
             prop_assert!(p.requester != p.vendor);
             for i in &p.items {

@@ -1,0 +1,203 @@
+//! Plans as actors see them: one plan, "assigned to us", "sent by us".
+
+use crate::error::WorkflowError;
+use crate::model::{HOST, ItemStatus, PlanStatus, PlanTarget};
+use crate::namespace::Key;
+use crate::state::{Plan, State};
+use posture_core::{Catalog, Timestamp};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One item as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ItemView {
+    /// Id.
+    pub item: String,
+    /// Issue type.
+    pub issue: Option<String>,
+    /// Asset.
+    pub asset: Option<String>,
+    /// Questionnaire risk.
+    pub questionnaire_risk: Option<String>,
+    /// Status.
+    pub status: ItemStatus,
+    /// Times reopened.
+    pub reopened: u32,
+    /// Why it matters (from the catalog).
+    pub risk: Option<String>,
+    /// How to fix it (from the catalog).
+    pub remediation: Option<String>,
+    /// Information the vendor provided.
+    pub info: Option<String>,
+}
+
+/// Progress of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Progress {
+    /// Items verified by a rescan.
+    pub verified: u32,
+    /// Items settled by accepted information.
+    pub accepted: u32,
+    /// All items.
+    pub total: u32,
+    /// Whether the target is met (null until a score is recorded, for
+    /// score and grade targets).
+    pub target_met: Option<bool>,
+}
+
+/// A message as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MessageView {
+    /// Author.
+    pub from: String,
+    /// When.
+    pub at: Timestamp,
+    /// Text.
+    pub text: String,
+}
+
+/// A plan as the wire protocol shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanView {
+    /// Id, in the requester's namespace (address it as `requester/plan`).
+    pub plan: String,
+    /// Title.
+    pub title: String,
+    /// Requesting organisation.
+    pub requester: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Assignee.
+    pub assignee: String,
+    /// Status.
+    pub status: PlanStatus,
+    /// Target.
+    pub target: PlanTarget,
+    /// Due.
+    pub due: Timestamp,
+    /// Finished: closed, cancelled, or its target met.
+    pub finished: bool,
+    /// Sent, past due and not finished.
+    pub overdue: bool,
+    /// Items.
+    pub items: Vec<ItemView>,
+    /// Progress.
+    pub progress: Progress,
+    /// Thread.
+    pub messages: Vec<MessageView>,
+}
+
+fn view(state: &State, catalog: &Catalog, key: &Key, p: &Plan, now: Timestamp) -> PlanView {
+    let items: Vec<ItemView> = p
+        .items
+        .iter()
+        .map(|i| {
+            let entry = i
+                .issue
+                .as_deref()
+                .and_then(|x| catalog.get(x))
+                .map(|(_, t)| t);
+            ItemView {
+                item: i.item.clone(),
+                issue: i.issue.clone(),
+                asset: i.asset.clone(),
+                questionnaire_risk: i.questionnaire_risk.clone(),
+                status: i.status,
+                reopened: i.reopened,
+                risk: entry.map(|t| t.risk.clone()),
+                remediation: entry.map(|t| t.remediation.clone()),
+                info: i.info.clone(),
+            }
+        })
+        .collect();
+    let count = |s: ItemStatus| p.items.iter().filter(|i| i.status == s).count() as u32;
+    PlanView {
+        plan: key.id.clone(),
+        title: p.title.clone(),
+        requester: key.org.clone(),
+        vendor: p.vendor.clone(),
+        assignee: p.assignee.clone(),
+        status: p.status,
+        target: p.target.clone(),
+        due: p.due,
+        finished: state.plan_finished(p),
+        overdue: state.plan_overdue(p, now),
+        items,
+        progress: Progress {
+            verified: count(ItemStatus::Verified),
+            accepted: count(ItemStatus::Accepted),
+            total: p.items.len() as u32,
+            target_met: state.target_met(p),
+        },
+        messages: p
+            .messages
+            .iter()
+            .map(|m| MessageView {
+                from: m.from.clone(),
+                at: m.at,
+                text: m.text.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A plan as `actor` sees it at `now`, named `ID` (unambiguous among what
+/// the actor may see) or `ORG/ID`.
+///
+/// # Errors
+/// `not_found` when the plan does not exist or the actor may not see it;
+/// `invalid` when a bare id names several plans the actor may see.
+pub fn plan_view(
+    state: &State,
+    catalog: &Catalog,
+    actor: &str,
+    reference: &str,
+    now: Timestamp,
+) -> Result<PlanView, WorkflowError> {
+    let (key, p) = state.visible_plan(actor, reference)?;
+    Ok(view(state, catalog, &key, p, now))
+}
+
+/// Plans assigned to a vendor user ("assigned to us"): only theirs, once
+/// sent, from every requesting organisation.
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn assigned(
+    state: &State,
+    catalog: &Catalog,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<PlanView>, WorkflowError> {
+    if actor != HOST && !state.users.contains_key(actor) {
+        return Err(WorkflowError::not_found("user", actor));
+    }
+    Ok(state
+        .plans
+        .iter()
+        .filter(|(_, _, p)| p.assignee == actor && p.status != PlanStatus::Draft)
+        .map(|(org, id, p)| view(state, catalog, &Key::new(org, id), p, now))
+        .collect())
+}
+
+/// Plans sent by the actor's organisation ("sent by us").
+///
+/// # Errors
+/// `not_found` for an unknown actor.
+pub fn sent(
+    state: &State,
+    catalog: &Catalog,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<PlanView>, WorkflowError> {
+    let org = &state
+        .users
+        .get(actor)
+        .ok_or_else(|| WorkflowError::not_found("user", actor))?
+        .org;
+    Ok(state
+        .plans
+        .in_org(org)
+        .map(|(id, p)| view(state, catalog, &Key::new(org, id), p, now))
+        .collect())
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod common;
-use common::{CSR_DOMAIN_FIELDS, CSR_VENDOR_FIELDS, posture, stderr, stdout};
+use common::{CSR_DOMAIN_FIELDS, CSR_VENDOR_FIELDS, posture, sandbox, stderr, stdout};
 
 fn doc(org: &str, findings: &str) -> String {
     format!(
@@ -506,30 +506,6 @@ fn csr_batches_and_bad_input() {
     for line in stdout(&o).lines() {
         assert!(line.chars().count() <= 80, "too wide: {line}");
     }
-}
-
-/// Starts a sandbox DNS server on its own runtime thread for CLI tests.
-fn sandbox(world: posture_sandbox::World) -> (std::net::SocketAddr, std::sync::mpsc::Sender<()>) {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let s = posture_sandbox::DnsSandbox::start(world).await.unwrap();
-            addr_tx.send(s.addr()).unwrap();
-            tokio::task::spawn_blocking(move || {
-                let _ = stop_rx.recv();
-            })
-            .await
-            .unwrap();
-            drop(s);
-        });
-    });
-    (addr_rx.recv().unwrap(), stop_tx)
 }
 
 fn scan_world() -> posture_sandbox::World {

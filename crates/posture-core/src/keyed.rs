@@ -10,7 +10,7 @@
 //! ```
 //! use std::collections::BTreeMap;
 //! use posture_core::Factor;
-//! #[derive(serde::Deserialize)]
+//! #[derive(Debug, serde::Deserialize)]
 //! struct C {
 //!     #[serde(deserialize_with = "posture_core::keyed::map")]
 //!     m: BTreeMap<Factor, u32>,

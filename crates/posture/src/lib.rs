@@ -112,7 +112,7 @@
 //! let mut state = State::default();
 //! let mut run = |state: &mut State, actor: &str, json: serde_json::Value| {
 //!     let cmd: Command = serde_json::from_value(json).expect("a wire command");
-//!     let d = decide(state, &cmd, actor, now).expect("accepted");
+//!     let d = decide(state, &catalog, &cmd, actor, now).expect("accepted");
 //!     for e in &d.events { apply(state, e); }
 //!     d.effects
 //! };
@@ -132,9 +132,11 @@
 //! let effects = run(&mut state, "victor", serde_json::json!({"type": "mark_fixed", "plan": "p1", "item": "i1"}));
 //! // The core asks the host for a rescan; the host runs it and records it.
 //! assert!(matches!(&effects[0], Effect::Rescan { issue, .. } if issue == "spf_missing"));
-//! run(&mut state, HOST, serde_json::json!({"type": "record_rescan", "plan": "p1", "item": "i1",
+//! // Plans live in the requester's namespace: the host names it acme/p1.
+//! run(&mut state, HOST, serde_json::json!({"type": "record_rescan", "plan": "acme/p1", "item": "i1",
 //!     "outcome": "clean"}));
-//! assert_eq!(state.plans["p1"].items[0].status, posture::plan_workflow::ItemStatus::Verified);
+//! let p1 = state.plans.get("acme", "p1").expect("acme's plan p1");
+//! assert_eq!(p1.items[0].status, posture::plan_workflow::ItemStatus::Verified);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -57,3 +57,51 @@ pub const CSR_VENDOR_FIELDS: [&str; 9] = [
     "base_weight",
     "weight",
 ];
+
+/// Starts a sandbox DNS server on its own runtime thread for CLI tests.
+pub fn sandbox(
+    world: posture_sandbox::World,
+) -> (std::net::SocketAddr, std::sync::mpsc::Sender<()>) {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let s = posture_sandbox::DnsSandbox::start(world).await.unwrap();
+            addr_tx.send(s.addr()).unwrap();
+            tokio::task::spawn_blocking(move || {
+                let _ = stop_rx.recv();
+            })
+            .await
+            .unwrap();
+            drop(s);
+        });
+    });
+    (addr_rx.recv().unwrap(), stop_tx)
+}
+
+/// Runs `posture ARGS` with raw bytes on standard input.
+pub fn posture_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut sin = child.stdin.take().unwrap();
+        if let Err(e) = sin.write_all(stdin) {
+            assert_eq!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe,
+                "writing stdin: {e}"
+            );
+        }
+    }
+    child.wait_with_output().unwrap()
+}

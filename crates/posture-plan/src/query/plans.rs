@@ -159,7 +159,8 @@ pub fn plan_view(
 }
 
 /// Plans assigned to a vendor user ("assigned to us"): only theirs, once
-/// sent, from every requesting organisation.
+/// sent, from every requesting organisation, ordered by plan id, then
+/// requester.
 ///
 /// # Errors
 /// `not_found` for an unknown actor.
@@ -172,10 +173,14 @@ pub fn assigned(
     if actor != HOST && !state.users.contains_key(actor) {
         return Err(WorkflowError::not_found("user", actor));
     }
-    Ok(state
+    let mut mine: Vec<(&str, &str, &Plan)> = state
         .plans
         .iter()
         .filter(|(_, _, p)| p.assignee == actor && p.status != PlanStatus::Draft)
+        .collect();
+    mine.sort_by_key(|(org, id, _)| (*id, *org));
+    Ok(mine
+        .into_iter()
         .map(|(org, id, p)| view(state, catalog, &Key::new(org, id), p, now))
         .collect())
 }

@@ -26,14 +26,18 @@ fn batch(c: &mut Criterion) {
     for n in [10_000usize, 40_000] {
         let text = ndjson(n);
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_with_input(BenchmarkId::new("baseline_serde_stream", n), &text, |b, t| {
-            b.iter(|| {
-                serde_json::Deserializer::from_str(t)
-                    .into_iter::<&serde_json::value::RawValue>()
-                    .filter(Result::is_ok)
-                    .count()
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("baseline_serde_stream", n),
+            &text,
+            |b, t| {
+                b.iter(|| {
+                    serde_json::Deserializer::from_str(t)
+                        .into_iter::<&serde_json::value::RawValue>()
+                        .filter(Result::is_ok)
+                        .count()
+                })
+            },
+        );
         g.bench_with_input(BenchmarkId::new("split_documents", n), &text, |b, t| {
             b.iter(|| black_box(split_documents(t).map(|(_, d)| d.len())))
         });

@@ -6,6 +6,7 @@ use crate::error::CliError;
 use crate::table;
 use posture::{Catalog, PostureV1, ScoringModel};
 use posture_classify::{Classification, classify};
+use posture_core::echo;
 use posture_signals::{ScanConfig, Signal, parse_ports};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -236,15 +237,15 @@ pub fn scan(
                 out.queries
             );
             for f in &out.findings.findings {
-                let _ = writeln!(s, "  finding  {:<34} {}", f.issue, f.asset);
+                let _ = writeln!(s, "  finding  {:<34} {}", echo(&f.issue), echo(&f.asset));
             }
             for i in &out.inconclusive {
                 let _ = writeln!(
                     s,
                     "  ?        {:<34} {} ({})",
-                    i.check,
-                    i.asset,
-                    i.reasons.join(", ")
+                    echo(&i.check),
+                    echo(&i.asset),
+                    echo(&i.reasons.join(", "))
                 );
             }
             s.push('\n');
@@ -328,7 +329,13 @@ pub fn spf_check(
         Format::Json => Ok(serde_json::to_string_pretty(&out)? + "\n"),
         Format::Table => Ok(format!(
             "SPF {} for {} from {}\n  {}\n  {} DNS lookups ({} void)\n",
-            out.result, out.domain, out.ip, out.explanation, out.lookups, out.void_lookups
+            out.result,
+            echo(&out.domain),
+            out.ip,
+            // The explanation comes from the domain's own TXT record.
+            echo(&out.explanation),
+            out.lookups,
+            out.void_lookups
         )),
     }
 }

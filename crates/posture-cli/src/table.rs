@@ -27,9 +27,13 @@ pub fn bar(fraction: Decimal) -> String {
     s
 }
 
+/// A value from input as a cell at most `width` characters wide, its
+/// control characters escaped first (`\u{1b}`), so no cell can drive the
+/// terminal or break a line.
 fn trunc(s: &str, width: usize) -> String {
+    let s = posture_core::escape_controls(s);
     if s.chars().count() <= width {
-        s.to_owned()
+        s
     } else {
         let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
         t.push('…');

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod common;
-use common::{CSR_DOMAIN_FIELDS, CSR_VENDOR_FIELDS, posture, sandbox, stderr, stdout};
+use common::{CSR_DOMAIN_FIELDS, CSR_VENDOR_FIELDS, posture, sandbox, stderr, stdout, wf_lines};
 
 fn doc(org: &str, findings: &str) -> String {
     format!(
@@ -705,17 +705,6 @@ fn scan_usage_errors() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
-}
-
-fn wf_lines(lines: &[(&str, &str)]) -> String {
-    lines
-        .iter()
-        .map(|(actor, cmd)| {
-            format!(r#"{{"actor": "{actor}", "at": "2026-11-01T10:00:00Z", "command": {cmd}}}"#)
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
 }
 
 const SETUP: &[(&str, &str)] = &[

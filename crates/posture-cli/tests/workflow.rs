@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{posture, posture_bytes, sandbox, stderr, stdout};
+use common::{posture, posture_bytes, sandbox, stderr, stdout, wf_lines};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-0.1")
@@ -23,17 +23,6 @@ fn old_store() -> (tempfile::TempDir, String) {
     std::fs::copy(fixture().join("v0.sqlite"), &path).unwrap();
     let s = path.to_str().unwrap().to_owned();
     (dir, s)
-}
-
-fn wf_lines(lines: &[(&str, &str)]) -> String {
-    lines
-        .iter()
-        .map(|(actor, cmd)| {
-            format!(r#"{{"actor": "{actor}", "at": "2026-11-01T10:00:00Z", "command": {cmd}}}"#)
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
 }
 
 fn apply(store: &str, lines: &[(&str, &str)]) -> Vec<Value> {
@@ -459,6 +448,23 @@ fn echoed_input_is_escaped_and_bounded() {
     assert_eq!(err.lines().count(), 1, "{err:?}");
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("\\u{1b}]0;pwned\\u{7}\\u{a}posture"), "{err}");
+    // Tables: an organisation name with ESC and a newline stays on its line.
+    let named = serde_json::json!({"organization": "Evil\u{1b}[2J\nCorp", "as_of": "2026-11-01T00:00:00Z", "assets": ["a.example"], "findings": []});
+    let o = posture(
+        &["score", "--input", "-", "--format", "table"],
+        Some(&named.to_string()),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(!table.contains('\u{1b}'), "{table:?}");
+    assert!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("Evil\\u{1b}[2J\\u{a}Corp"),
+        "{table:?}"
+    );
     let o = posture(
         &["score", "--input", "-"],
         Some(&doc(&"a".repeat(52 << 20))),
@@ -596,10 +602,8 @@ fn add_v1_pending_items(store: &str, items: &[(&str, &str, &str)]) {
     }
 }
 
-/// Accepts connections on `addr` in the background and counts them.
-fn counting_listener(addr: &str) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    let l = std::net::TcpListener::bind(addr).unwrap();
-    let port = l.local_addr().unwrap().port();
+/// Accepts connections on `l` in the background and counts them.
+fn counting(l: std::net::TcpListener) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
     let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let c = n.clone();
     std::thread::spawn(move || {
@@ -608,7 +612,7 @@ fn counting_listener(addr: &str) -> (u16, std::sync::Arc<std::sync::atomic::Atom
             drop(s);
         }
     });
-    (port, n)
+    n
 }
 
 /// Rule 3: a rescan never probes outside the vendor's footprint; each
@@ -618,22 +622,13 @@ fn rescans_stay_inside_the_footprint_item_by_item() {
     let (_dir, st) = old_store();
     // The vendor `lab` declares 127.0.0.88; the 0.1 items name 127.0.0.89,
     // a CIDR block and a host outside pay's domains.
-    let (port, inside) = counting_listener("127.0.0.88:0");
-    let outside_listener = std::net::TcpListener::bind(("127.0.0.89", port));
-    let outside = match outside_listener {
-        Ok(l) => {
-            let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let c = n.clone();
-            std::thread::spawn(move || {
-                for s in l.incoming() {
-                    c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    drop(s);
-                }
-            });
-            n
-        }
-        Err(e) => panic!("127.0.0.89:{port} is busy ({e}); rerun"),
-    };
+    let l = std::net::TcpListener::bind("127.0.0.88:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let inside = counting(l);
+    let outside = counting(
+        std::net::TcpListener::bind(("127.0.0.89", port))
+            .unwrap_or_else(|e| panic!("127.0.0.89:{port} is busy ({e}); rerun")),
+    );
     add_v1_pending_items(
         &st,
         &[

@@ -199,14 +199,18 @@ fn stream_of(e: &Event) -> String {
     serde_json::Value::from(parts).to_string()
 }
 
+/// JSON text of what the store writes (events, responses, commands).
+fn encode<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt {
+        seq: -1,
+        message: e.to_string(),
+    })
+}
+
 /// The digest a request id is bound to: SHA-256 of the command's canonical
 /// JSON (fields in declaration order, absent options left out).
 fn command_digest(c: &Command) -> Result<String, StoreError> {
-    let text = serde_json::to_vec(c).map_err(|e| StoreError::Corrupt {
-        seq: -1,
-        message: e.to_string(),
-    })?;
-    Ok(Sha256::digest(&text)
+    Ok(Sha256::digest(encode(c)?.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
@@ -447,10 +451,7 @@ impl Store {
                 }
             };
             if let Some((rid, digest)) = bound {
-                let text = serde_json::to_string(&resp).map_err(|e| StoreError::Corrupt {
-                    seq: -1,
-                    message: e.to_string(),
-                })?;
+                let text = encode(&resp)?;
                 self.conn
                     .prepare_cached(
                         "INSERT INTO request_log (actor, request_id, command, response)
@@ -472,10 +473,7 @@ impl Store {
                 .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")?
                 .query_row(params![stream], |r| r.get::<_, i64>(0))?,
         } + 1;
-        let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
-            seq: -1,
-            message: err.to_string(),
-        })?;
+        let body = encode(e)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO events (stream, version, v, body) VALUES (?1, ?2, ?3, ?4)",

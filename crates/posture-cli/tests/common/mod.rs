@@ -8,28 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs `posture ARGS`, feeding `stdin` when given.
 pub fn posture(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut sin = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            // The command may exit before reading its input (a usage
-            // error): a closed pipe is then expected, not a failure.
-            if let Err(e) = sin.write_all(s.as_bytes()) {
-                assert_eq!(
-                    e.kind(),
-                    std::io::ErrorKind::BrokenPipe,
-                    "writing stdin: {e}"
-                );
-            }
-        }
-    }
-    child.wait_with_output().unwrap()
+    posture_bytes(args, stdin.map_or(&[][..], str::as_bytes))
 }
 
 /// Standard output as text.
@@ -95,6 +74,8 @@ pub fn posture_bytes(args: &[&str], stdin: &[u8]) -> Output {
         .unwrap();
     {
         let mut sin = child.stdin.take().unwrap();
+        // The command may exit before reading its input (a usage error): a
+        // closed pipe is then expected, not a failure.
         if let Err(e) = sin.write_all(stdin) {
             assert_eq!(
                 e.kind(),
@@ -104,4 +85,16 @@ pub fn posture_bytes(args: &[&str], stdin: &[u8]) -> Output {
         }
     }
     child.wait_with_output().unwrap()
+}
+
+/// NDJSON workflow lines `{"actor", "at", "command"}` at one instant.
+pub fn wf_lines(lines: &[(&str, &str)]) -> String {
+    lines
+        .iter()
+        .map(|(actor, cmd)| {
+            format!(r#"{{"actor": "{actor}", "at": "2026-11-01T10:00:00Z", "command": {cmd}}}"#)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }

@@ -1,3 +1,4 @@
+#![allow(missing_docs)]
 //! Batch input: splitting NDJSON into located documents must be linear in
 //! the input. 10,000 and 40,000 findings documents, split and validated;
 //! the baseline is serde_json's own stream over the same text (no
@@ -19,6 +20,7 @@ fn ndjson(n: usize) -> String {
     s
 }
 
+#[allow(clippy::expect_used)]
 fn batch(c: &mut Criterion) {
     let catalog = Catalog::builtin();
     let mut g = c.benchmark_group("batch");

@@ -28,7 +28,7 @@ fn setup() -> Vec<Request> {
         ),
         req(
             HOST,
-            r#"{"type":"register_organization","org":"b","name":"B","domains":[]}"#,
+            r#"{"type":"register_organization","org":"b","name":"B","domains":["b.example"]}"#,
         ),
         req(
             HOST,
@@ -80,6 +80,11 @@ fn bench(c: &mut Criterion) {
         .events()
         .expect("events")
         .len() as u64;
+    // Every command above is accepted: the store holds what it claims.
+    assert!(
+        stored as usize >= events,
+        "only {stored} of {events} events were stored: commands were refused"
+    );
 
     let mut g = c.benchmark_group("workflow_replay");
     g.sample_size(10);

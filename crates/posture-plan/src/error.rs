@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// `forbidden`, `invalid`, `conflict`, `invalid_state`.
 ///
 /// Messages echo input values escaped and cut to 120 characters
-/// ([`posture_core::echo`]).
+/// ([`posture_core::echo()`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct WorkflowError {

@@ -1,9 +1,9 @@
 //! `posture workflow`: the wire protocol over the durable store.
 //!
-//! - `apply` ([`apply`]): NDJSON commands in, one response line each, written
+//! - `apply` ([`apply()`]): NDJSON commands in, one response line each, written
 //!   once durable (group commit).
-//! - `query` ([`query`]): read-only views as an actor sees them.
-//! - `rescan` ([`rescan`]): the host's answer to pending rescans.
+//! - `query` ([`query()`]): read-only views as an actor sees them.
+//! - `rescan` ([`rescan()`]): the host's answer to pending rescans.
 
 mod query;
 mod rescan;

@@ -107,7 +107,7 @@ fn filter(a: &QueryArgs) -> Result<q::ContactFilter, CliError> {
     })
 }
 
-/// A value as a table cell: escaped and cut (see [`posture_core::echo`]).
+/// A value as a table cell: escaped and cut (see [`posture_core::echo()`]).
 fn cell(s: &str) -> String {
     echo(s).to_string()
 }

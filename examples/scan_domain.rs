@@ -9,8 +9,7 @@
 //! Posture's sandbox DNS server on 127.0.0.1 with a small zone and scans
 //! that: nothing leaves loopback.
 
-use posture::signals::{ScanConfig, scan};
-use posture::{Catalog, PostureV1, ScoringModel};
+use posture::host::Scanner;
 use posture_sandbox::{DnsSandbox, RecordValue, World};
 use std::process::ExitCode;
 
@@ -44,44 +43,22 @@ async fn main() -> ExitCode {
         }
     };
 
-    // 2. Collect: every check becomes a signal (detected, clean or
-    //    inconclusive, never a guess).
-    let mut config = ScanConfig::default();
-    config.policy.nameserver = Some(server.addr());
-    config.ports = Vec::new(); // no addresses to probe in this example
+    // 2. Collect, classify, score through the host API: every check is a
+    //    typed fact or inconclusive (never a guess), the rules turn facts
+    //    into findings, the model scores them.
+    let mut scanner = Scanner::default();
+    scanner.config.policy.nameserver = Some(server.addr());
+    scanner.config.ports = Vec::new(); // no addresses to probe in this example
     let targets = vec!["example-corp.example".to_string()];
-    let report = match scan(&targets, &config).await {
-        Ok(r) => r,
+    let out = match scanner.scan(&targets, "Example Corp").await {
+        Ok(o) => o,
         Err(e) => {
             eprintln!("scan refused: {e} ({})", e.code());
             return ExitCode::from(2);
         }
     };
-
-    // 3. Classify: signals to a findings document (pure), then score.
-    let now = posture::Timestamp(chrono::Utc::now());
-    let catalog = Catalog::builtin();
-    let classified = match posture::classify::classify(
-        "Example Corp",
-        now,
-        &report.assets,
-        &report.signals,
-        &catalog,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("classification failed: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let card = match classified.document.validate(catalog) {
-        Ok(a) => PostureV1::default().score(&a),
-        Err(e) => {
-            eprintln!("invalid findings: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    println!("scanned {} with {} DNS queries", targets[0], report.queries);
+    let (classified, card, queries) = (out.classification, out.scorecard, out.queries);
+    println!("scanned {} with {} DNS queries", targets[0], queries);
     for f in &classified.document.findings {
         println!("  finding: {} on {}", f.issue, f.asset);
     }

@@ -61,9 +61,9 @@ fn bench(c: &mut Criterion) {
                     #[allow(clippy::expect_used)]
                     let r = rt.block_on(scan(&names, config)).expect("scan runs");
                     let bad: Vec<_> = r
-                        .signals
+                        .observations
                         .iter()
-                        .filter(|s| s.outcome == posture_core::Outcome::Inconclusive)
+                        .filter(|o| o.fact().is_none())
                         .take(3)
                         .collect();
                     assert!(bad.is_empty(), "a bench scan was inconclusive: {bad:?}");

@@ -1,42 +1,53 @@
-//! Classification: signals in, a findings document out.
+//! Classification: observations in, a findings document out. This crate
+//! holds the rules: one per catalog issue type ([`RULES`]), from a check's
+//! typed facts ([`posture_core::observe`]) to a verdict. The collector names
+//! no issue id; the port table that maps 6379 to `service_redis` is a rule
+//! parameter here ([`PortMap`]).
 //!
-//! A pure, deterministic function ([`classify`]) with no I/O. Rules, one per
-//! catalog issue type: a signal's `check` names the issue type it tests
-//! for; per (asset, check) the observations merge (any detection wins;
-//! clean only when some observation was conclusive; inconclusive alone
-//! changes nothing). A detection becomes an `open` finding; every check that
-//! ran conclusively marks its factor as assessed, so a clean scan scores 100
-//! rather than "insufficient data".
+//! [`classify`] is pure and deterministic, and depends on `posture-core`
+//! only:
+//!
+//! - every rule of an observation's check judges its fact;
+//! - an inconclusive observation makes those rules inconclusive;
+//! - per (asset, issue) the verdicts merge: any detection wins, clean needs
+//!   a conclusive "absent", and inconclusive alone changes nothing;
+//! - a detection is an `open` finding, and every rule that concluded marks
+//!   its factor assessed (a clean scan scores 100, a scan of names that do
+//!   not exist is not rated).
 //!
 //! ```
-//! use posture_classify::classify;
+//! use posture_classify::{Rules, classify};
+//! use posture_core::observe::{Check, DnssecFact, Fact, Observation, Reason};
 //! use posture_core::{Catalog, Timestamp};
-//! use posture_signals::Signal;
 //! let at: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
-//! let signals = vec![
-//!     Signal::detected("acme.example", "spf_missing", "dns", "no SPF").at(at),
-//!     Signal::inconclusive("acme.example", "dmarc_missing", "dns", "timeout", "no answer").at(at),
+//! let seen = vec![
+//!     Observation::seen("acme.example", Fact::Dnssec(DnssecFact { ds: false, dnskey: false }), at),
+//!     Observation::inconclusive("acme.example", Check::Dmarc, Reason::Timeout, "no answer", at),
 //! ];
-//! let c = classify("acme", at, &["acme.example".to_string()], &signals, &Catalog::builtin()).unwrap();
-//! assert_eq!(c.document.findings.len(), 1);
-//! assert_eq!(c.inconclusive.len(), 1);
+//! let c = classify("acme", at, &["acme.example".to_string()], &seen, &Catalog::builtin(), &Rules::default()).unwrap();
+//! assert_eq!(c.document.findings[0].issue, "dnssec_missing");
+//! assert!(c.inconclusive.iter().all(|i| i.check == Check::Dmarc));
 //! ```
 
+mod rules;
+
+pub use rules::{Judge, PORT_TABLE, PortMap, RULES, Rule, Verdict, rule_for, rules_of};
+
+use posture_core::observe::{Check, Observation, Observed, Reason};
 use posture_core::{Catalog, Factor, Finding, FindingStatus, FindingsDocument, Outcome, Timestamp};
-use posture_signals::Signal;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Why signals could not be classified.
+/// Why observations could not be classified.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClassifyError {
-    /// A signal names a check that is not an issue type of the catalog.
-    #[error("signals[{index}].check: `{check}` is not an issue type of catalog `{catalog}`")]
-    UnknownCheck {
-        /// Index of the signal.
-        index: usize,
-        /// The check.
-        check: String,
+    /// A rule raises an issue that the catalog does not have.
+    #[error("rule `{issue}` ({check}) is not an issue type of catalog `{catalog}`")]
+    UnknownIssue {
+        /// The rule's issue.
+        issue: String,
+        /// Its check.
+        check: Check,
         /// The catalog.
         catalog: String,
     },
@@ -46,20 +57,55 @@ impl ClassifyError {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            ClassifyError::UnknownCheck { .. } => "unknown_check",
+            ClassifyError::UnknownIssue { .. } => "unknown_issue",
         }
     }
 }
 
-/// One (asset, check) that could not be judged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The rule parameters a host may set: which port means which issue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rules {
+    /// Port → exposed-service issue.
+    pub ports: PortMap,
+}
+
+impl Rules {
+    /// Every (issue, verdict) the rules conclude from one observation.
+    pub fn judge(&self, o: &Observation) -> Vec<(&'static str, Verdict)> {
+        match &o.result {
+            Observed::Fact(f) => rules_of(f.check())
+                .map(|r| (r.issue, (r.judge)(f, &self.ports, r.issue)))
+                .collect(),
+            Observed::Inconclusive { check, reason } => rules_of(*check)
+                .map(|r| (r.issue, Verdict::Inconclusive(*reason)))
+                .collect(),
+        }
+    }
+
+    /// The issues a check's facts can raise (for the port check, those the
+    /// port map names).
+    pub fn issues_of(&self, check: Check) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = rules_of(check).map(|r| r.issue).collect();
+        if check == Check::Ports {
+            let mapped: BTreeSet<&str> = self.ports.iter().map(|(_, i)| i).collect();
+            out.retain(|i| mapped.contains(i));
+        }
+        out
+    }
+}
+
+/// One (asset, issue) that could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Inconclusive {
     /// Asset.
     pub asset: String,
-    /// Check (issue type).
-    pub check: String,
-    /// Reasons seen (`timeout`, `servfail`…).
-    pub reasons: Vec<String>,
+    /// The issue type that could not be judged.
+    pub issue: String,
+    /// The check that could not conclude.
+    pub check: Check,
+    /// Reasons seen.
+    pub reasons: Vec<Reason>,
 }
 
 /// The findings document and what could not be judged.
@@ -67,29 +113,19 @@ pub struct Inconclusive {
 pub struct Classification {
     /// The findings document `posture score` reads.
     pub document: FindingsDocument,
-    /// Checks that were only inconclusive.
+    /// Issues that stayed inconclusive.
     pub inconclusive: Vec<Inconclusive>,
 }
 
-/// The outcome of several observations of one (asset, check): any
-/// detection wins; otherwise clean if any observation was; otherwise
-/// inconclusive. [`classify`] and the workflow's rescans both judge by it.
-///
-/// ```
-/// use posture_classify::merged_outcome;
-/// use posture_core::Outcome;
-/// use posture_signals::Signal;
-/// let s = [Signal::clean("a.example", "caa_missing", "dns", ""), Signal::inconclusive("a.example", "caa_missing", "dns", "timeout", "")];
-/// assert_eq!(merged_outcome(s.iter()), Outcome::Clean);
-/// assert_eq!(merged_outcome(std::iter::empty()), Outcome::Inconclusive);
-/// ```
-pub fn merged_outcome<'a>(signals: impl IntoIterator<Item = &'a Signal>) -> Outcome {
+/// Merges verdicts: any detection wins; otherwise clean if any was;
+/// otherwise inconclusive.
+fn merge(verdicts: impl IntoIterator<Item = Verdict>) -> Outcome {
     let mut clean = false;
-    for s in signals {
-        match s.outcome {
-            Outcome::Detected => return Outcome::Detected,
-            Outcome::Clean => clean = true,
-            Outcome::Inconclusive => {}
+    for v in verdicts {
+        match v {
+            Verdict::Detected => return Outcome::Detected,
+            Verdict::Clean => clean = true,
+            Verdict::Inconclusive(_) | Verdict::Silent => {}
         }
     }
     if clean {
@@ -99,55 +135,86 @@ pub fn merged_outcome<'a>(signals: impl IntoIterator<Item = &'a Signal>) -> Outc
     }
 }
 
-/// Classifies signals into a findings document.
+/// What the observations say about one issue on one asset: the rescan's
+/// question. Merged by the same rule as [`classify`].
+///
+/// ```
+/// use posture_classify::{Rules, outcome_for};
+/// use posture_core::Outcome;
+/// use posture_core::observe::{Fact, Observation, PortProbe, PortState, PortsFact};
+/// let at = "2026-11-01T00:00:00Z".parse().unwrap();
+/// let probe = |state| Observation::seen("192.0.2.7", Fact::Ports(PortsFact { probes: vec![PortProbe { port: 6379, state }] }), at);
+/// let rules = Rules::default();
+/// assert_eq!(outcome_for(&rules, "service_redis", "192.0.2.7", &[probe(PortState::Closed)]), Outcome::Clean);
+/// assert_eq!(outcome_for(&rules, "service_redis", "192.0.2.7", &[probe(PortState::Open)]), Outcome::Detected);
+/// assert_eq!(outcome_for(&rules, "service_redis", "192.0.2.7", &[]), Outcome::Inconclusive);
+/// ```
+pub fn outcome_for(
+    rules: &Rules,
+    issue: &str,
+    asset: &str,
+    observations: &[Observation],
+) -> Outcome {
+    merge(
+        observations
+            .iter()
+            .filter(|o| o.asset.eq_ignore_ascii_case(asset))
+            .flat_map(|o| rules.judge(o))
+            .filter(|(i, _)| *i == issue)
+            .map(|(_, v)| v),
+    )
+}
+
+/// Classifies observations into a findings document.
 ///
 /// # Errors
-/// A signal whose check is not in the catalog.
+/// A rule whose issue the catalog does not have.
 pub fn classify(
     organization: &str,
     as_of: Timestamp,
     assets: &[String],
-    signals: &[Signal],
+    observations: &[Observation],
     catalog: &Catalog,
+    rules: &Rules,
 ) -> Result<Classification, ClassifyError> {
-    // Group the observations of each (asset, check), then judge each group
-    // by the one rule, merged_outcome.
-    let mut groups: BTreeMap<(String, String), (Factor, Vec<&Signal>)> = BTreeMap::new();
-    for (index, s) in signals.iter().enumerate() {
-        let Some((_, issue)) = catalog.get(&s.check) else {
-            return Err(ClassifyError::UnknownCheck {
-                index,
-                check: s.check.clone(),
-                catalog: catalog.id().to_owned(),
-            });
-        };
-        groups
-            .entry((s.asset.to_ascii_lowercase(), s.check.clone()))
-            .or_insert_with(|| (issue.factor, Vec::new()))
-            .1
-            .push(s);
+    type Group = (Factor, Check, Vec<(Verdict, Timestamp)>);
+    let mut groups: BTreeMap<(String, &'static str), Group> = BTreeMap::new();
+    for o in observations {
+        let check = o.check();
+        for (issue, verdict) in rules.judge(o) {
+            if verdict == Verdict::Silent {
+                continue;
+            }
+            let Some((_, t)) = catalog.get(issue) else {
+                return Err(ClassifyError::UnknownIssue {
+                    issue: issue.to_owned(),
+                    check,
+                    catalog: catalog.id().to_owned(),
+                });
+            };
+            groups
+                .entry((o.asset.to_ascii_lowercase(), issue))
+                .or_insert_with(|| (t.factor, check, Vec::new()))
+                .2
+                .push((verdict, o.at));
+        }
     }
     let mut assessed: BTreeSet<Factor> = BTreeSet::new();
     let mut findings = Vec::new();
     let mut inconclusive = Vec::new();
-    for ((asset, check), (factor, group)) in groups {
-        match merged_outcome(group.iter().copied()) {
+    for ((asset, issue), (factor, check, verdicts)) in groups {
+        match merge(verdicts.iter().map(|(v, _)| *v)) {
             Outcome::Detected => {
                 assessed.insert(factor);
-                let times = group
+                let times = verdicts
                     .iter()
-                    .filter(|s| s.outcome == Outcome::Detected)
-                    .map(|s| s.at);
-                let (first, last) =
-                    times.fold((None::<Timestamp>, None::<Timestamp>), |(lo, hi), t| {
-                        (
-                            Some(lo.map_or(t, |x| x.min(t))),
-                            Some(hi.map_or(t, |x| x.max(t))),
-                        )
-                    });
-                if let (Some(first_seen), Some(last_seen)) = (first, last) {
+                    .filter(|(v, _)| *v == Verdict::Detected)
+                    .map(|(_, t)| *t);
+                let first_seen = times.clone().min();
+                let last_seen = times.max();
+                if let (Some(first_seen), Some(last_seen)) = (first_seen, last_seen) {
                     findings.push(Finding {
-                        issue: check,
+                        issue: issue.to_owned(),
                         asset,
                         first_seen,
                         last_seen,
@@ -159,22 +226,31 @@ pub fn classify(
                 assessed.insert(factor);
             }
             Outcome::Inconclusive => {
-                let reasons: BTreeSet<String> =
-                    group.iter().filter_map(|s| s.reason.clone()).collect();
+                let reasons: BTreeSet<Reason> = verdicts
+                    .iter()
+                    .filter_map(|(v, _)| match v {
+                        Verdict::Inconclusive(r) => Some(*r),
+                        _ => None,
+                    })
+                    .collect();
                 inconclusive.push(Inconclusive {
                     asset,
+                    issue: issue.to_owned(),
                     check,
                     reasons: reasons.into_iter().collect(),
                 });
             }
         }
     }
+    // The footprint: the targets, and every name or address that answered
+    // with a fact (an inconclusive observation says nothing about its asset,
+    // so it never enlarges the footprint).
     let mut all_assets: Vec<String> = assets.to_vec();
-    for s in signals {
-        if !all_assets.iter().any(|a| a.eq_ignore_ascii_case(&s.asset))
-            && !covered(assets, &s.asset)
+    for o in observations.iter().filter(|o| o.fact().is_some()) {
+        if !all_assets.iter().any(|a| a.eq_ignore_ascii_case(&o.asset))
+            && !covered(assets, &o.asset)
         {
-            all_assets.push(s.asset.clone());
+            all_assets.push(o.asset.clone());
         }
     }
     Ok(Classification {
@@ -201,126 +277,4 @@ fn covered(assets: &[String], asset: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    struct Case {
-        name: &'static str,
-        signals: Vec<Signal>,
-        findings: Vec<(&'static str, &'static str)>,
-        inconclusive: usize,
-        assessed: Vec<Factor>,
-    }
-
-    #[test]
-    fn table() {
-        let t1 = at("2026-11-01T00:00:00Z");
-        let t2 = at("2026-11-01T00:05:00Z");
-        let cases = vec![
-            Case {
-                name: "a detection is a finding",
-                signals: vec![Signal::detected("a.example", "spf_missing", "dns", "").at(t1)],
-                findings: vec![("a.example", "spf_missing")],
-                inconclusive: 0,
-                assessed: vec![Factor::DnsHealth],
-            },
-            Case {
-                name: "clean is no finding but assesses the factor",
-                signals: vec![Signal::clean("a.example", "caa_missing", "dns", "").at(t1)],
-                findings: vec![],
-                inconclusive: 0,
-                assessed: vec![Factor::DnsHealth],
-            },
-            Case {
-                name: "inconclusive alone is neither",
-                signals: vec![
-                    Signal::inconclusive("a.example", "dmarc_missing", "dns", "timeout", "").at(t1),
-                ],
-                findings: vec![],
-                inconclusive: 1,
-                assessed: vec![],
-            },
-            Case {
-                name: "any detection wins over clean and inconclusive",
-                signals: vec![
-                    Signal::clean("192.0.2.1", "ip_blocklisted", "dnsbl:a", "").at(t1),
-                    Signal::inconclusive("192.0.2.1", "ip_blocklisted", "dnsbl:b", "servfail", "")
-                        .at(t1),
-                    Signal::detected("192.0.2.1", "ip_blocklisted", "dnsbl:c", "").at(t2),
-                ],
-                findings: vec![("192.0.2.1", "ip_blocklisted")],
-                inconclusive: 0,
-                assessed: vec![Factor::IpReputation],
-            },
-            Case {
-                name: "clean plus inconclusive is clean",
-                signals: vec![
-                    Signal::clean("192.0.2.1", "service_redis", "tcp", "").at(t1),
-                    Signal::inconclusive("192.0.2.1", "service_redis", "tcp", "timeout", "").at(t2),
-                ],
-                findings: vec![],
-                inconclusive: 0,
-                assessed: vec![Factor::NetworkSecurity],
-            },
-        ];
-        for c in cases {
-            let out = classify(
-                "o",
-                t2,
-                &["a.example".into(), "192.0.2.0/24".into()],
-                &c.signals,
-                &Catalog::builtin(),
-            )
-            .unwrap();
-            let got: Vec<(&str, &str)> = out
-                .document
-                .findings
-                .iter()
-                .map(|f| (f.asset.as_str(), f.issue.as_str()))
-                .collect();
-            assert_eq!(got, c.findings, "{}", c.name);
-            assert_eq!(out.inconclusive.len(), c.inconclusive, "{}", c.name);
-            assert_eq!(
-                out.document.assessed_factors.clone().unwrap(),
-                c.assessed,
-                "{}",
-                c.name
-            );
-            // The document always validates against the catalog it was built from.
-            out.document.validate(Catalog::builtin()).unwrap();
-        }
-    }
-
-    #[test]
-    fn reached_names_join_the_footprint_and_unknown_checks_fail() {
-        let t = at("2026-11-01T00:00:00Z");
-        let s = vec![Signal::detected("www.a.example", "dangling_cname", "dns", "").at(t)];
-        let out = classify("o", t, &["a.example".into()], &s, &Catalog::builtin()).unwrap();
-        assert!(out.document.assets.contains(&"www.a.example".to_string()));
-        let bad = vec![Signal::detected("a.example", "no_such_check", "dns", "").at(t)];
-        assert_eq!(
-            classify("o", t, &["a.example".into()], &bad, &Catalog::builtin())
-                .unwrap_err()
-                .code(),
-            "unknown_check"
-        );
-    }
-
-    #[test]
-    fn deterministic_whatever_the_signal_order() {
-        let t = at("2026-11-01T00:00:00Z");
-        let mut s = vec![
-            Signal::detected("a.example", "spf_missing", "dns", "").at(t),
-            Signal::detected("a.example", "caa_missing", "dns", "").at(t),
-            Signal::clean("a.example", "mx_missing", "dns", "").at(t),
-        ];
-        let a = classify("o", t, &["a.example".into()], &s, &Catalog::builtin()).unwrap();
-        s.reverse();
-        let b = classify("o", t, &["a.example".into()], &s, &Catalog::builtin()).unwrap();
-        assert_eq!(a, b);
-    }
-}
+mod tests;

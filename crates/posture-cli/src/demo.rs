@@ -26,6 +26,7 @@ use crate::scan_cmd::{ScanOutput, run_scan, runtime};
 use crate::table;
 use crate::workflow_cmd::{RescanLine, run_rescans};
 use posture::csr::{DomainEntry, Vendor};
+use posture::host::Scanner;
 use posture::plan_workflow::{
     Command, Effect, ExpectationStatus, HOST, Request, Response, Store, query,
 };
@@ -35,7 +36,6 @@ use posture::{
 };
 use posture_sandbox::sample::{DNSBL_ZONE, SampleOrg, SampleWorld};
 use posture_sandbox::{ClosedPort, DnsSandbox, TcpService};
-use posture_signals::{PortCheck, ScanConfig};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -86,12 +86,12 @@ pub struct ScanSummary {
     pub ports: Vec<String>,
     /// The services listening on the organisation's address, `PORT=ISSUE`.
     pub services: Vec<String>,
-    /// Signals observed.
-    pub signals: usize,
-    /// Of which detections.
-    pub detected: usize,
-    /// Checks that could not be judged (never findings).
-    pub inconclusive: Vec<crate::scan_cmd::InconclusiveOut>,
+    /// Observations made.
+    pub observations: usize,
+    /// Of which facts (the others are inconclusive).
+    pub facts: usize,
+    /// Issues that could not be judged (never findings).
+    pub inconclusive: Vec<posture_classify::Inconclusive>,
     /// Findings the classifier made.
     pub findings: usize,
     /// DNS queries sent.
@@ -120,7 +120,7 @@ pub struct ExpectationOut {
     pub target: Grade,
     /// Due.
     pub due: Timestamp,
-    /// Status before the vendor's fixes (`set`).
+    /// Status before the vendor's fixes (`pending`).
     pub status_before: ExpectationStatus,
     /// Status after the rescan and the recorded score (`met`).
     pub status_after: ExpectationStatus,
@@ -212,7 +212,8 @@ fn internal(what: &str) -> impl Fn(String) -> CliError + '_ {
 struct Services {
     open: BTreeMap<(String, String), TcpService>,
     closed: Vec<ClosedPort>,
-    ports: Vec<PortCheck>,
+    /// (port, issue): the one list probed everywhere.
+    ports: Vec<(u16, String)>,
 }
 
 impl Services {
@@ -238,12 +239,9 @@ impl Services {
                         .map(|x| ClosedPort::reserve(x.address.into(), port))
                         .collect();
                     match held {
-                        Ok(held) if !s.ports.iter().any(|p| p.port == port) => {
+                        Ok(held) if !s.ports.iter().any(|(p, _)| *p == port) => {
                             s.closed.extend(held);
-                            s.ports.push(PortCheck {
-                                port,
-                                issue: issue.clone(),
-                            });
+                            s.ports.push((port, issue.clone()));
                             s.open.insert((o.id.clone(), issue.clone()), svc);
                             break;
                         }
@@ -289,12 +287,16 @@ impl Services {
     }
 }
 
-fn scan_config(nameserver: SocketAddr, ports: Vec<PortCheck>) -> ScanConfig {
-    let mut c = ScanConfig::default();
-    c.policy.nameserver = Some(nameserver);
-    c.ports = ports;
-    c.dnsbl_zones = vec![DNSBL_ZONE.to_owned()];
-    c
+/// The demo's scanner: the sandbox resolver, the services' ports and what
+/// each means (`PORT=ISSUE`), the sample's blocklist zone.
+fn scanner(nameserver: SocketAddr, ports: &[(u16, String)]) -> Result<Scanner, CliError> {
+    let list: Vec<String> = ports.iter().map(|(p, i)| format!("{p}={i}")).collect();
+    let (ports, rules) = posture::host::parse_ports(&list.join(","))
+        .map_err(|e| internal("ports")(e.to_string()))?;
+    let mut s = Scanner::default().with_ports(ports, rules);
+    s.config.policy.nameserver = Some(nameserver);
+    s.config.dnsbl_zones = vec![DNSBL_ZONE.to_owned()];
+    Ok(s)
 }
 
 fn summary(org: &SampleOrg, services: &Services, s: &ScanOutput) -> ScanSummary {
@@ -305,14 +307,10 @@ fn summary(org: &SampleOrg, services: &Services, s: &ScanOutput) -> ScanSummary 
         ports: services
             .ports
             .iter()
-            .map(|p| format!("{}={}", p.port, p.issue))
+            .map(|(p, i)| format!("{p}={i}"))
             .collect(),
-        signals: s.signals.len(),
-        detected: s
-            .signals
-            .iter()
-            .filter(|x| x.outcome == posture::core::Outcome::Detected)
-            .count(),
+        observations: s.observations.len(),
+        facts: s.observations.iter().filter(|x| x.fact().is_some()).count(),
         inconclusive: s.inconclusive.clone(),
         findings: s.findings.findings.len(),
         queries: s.queries,
@@ -477,9 +475,9 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     // 1. Scan, classify, score.
     let mut scans = BTreeMap::new();
     let mut summaries = Vec::new();
-    let config = scan_config(server.addr(), services.ports.clone());
+    let scan = scanner(server.addr(), &services.ports)?;
     for o in sample.orgs() {
-        let s = run_scan(&rt, &o.targets(), &o.name, &config, &catalog)?;
+        let s = run_scan(&rt, &scan, &o.targets(), &o.name)?;
         summaries.push(summary(o, &services, &s));
         scans.insert(o.id.clone(), s);
     }
@@ -679,14 +677,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     )?;
     // The rescans the workflow asked for, against the same server and the
     // same port list (the closed services' ports included).
-    let rescans = run_rescans(
-        &rt,
-        &mut wf.store,
-        &wf.path,
-        config.clone(),
-        Some(config.ports.clone()),
-        None,
-    )?;
+    let rescans = run_rescans(&rt, &mut wf.store, &wf.path, &scan, None)?;
     if rescans.len() != wf.rescans_requested {
         return Err(CliError::Internal(format!(
             "demo: the workflow asked for {} rescans, {} ran",
@@ -712,19 +703,10 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     }
 
     // 5. The vendor's new score and the portfolio after.
-    let mut after_scan = run_scan(&rt, &vendor.targets(), &vendor.name, &config, &catalog)?;
+    let mut after_scan = run_scan(&rt, &scan, &vendor.targets(), &vendor.name)?;
     // What was open before and still is keeps its first sighting (the
     // score depends on last_seen only).
-    for f in &mut after_scan.findings.findings {
-        if let Some(old) = before
-            .findings
-            .findings
-            .iter()
-            .find(|o| o.issue == f.issue && o.asset.eq_ignore_ascii_case(&f.asset))
-        {
-            f.first_seen = f.first_seen.min(old.first_seen);
-        }
-    }
+    posture::host::merge_first_seen(&mut after_scan.findings, &before.findings);
     let scorecard_after = after_scan.scorecard.clone();
     let mut closing = Vec::new();
     if let Some(c) = record_score(&worst, &scorecard_after) {
@@ -864,9 +846,13 @@ fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
             let _ = writeln!(
                 s,
                 "    ? {:<20} {} ({})",
-                i.check,
+                i.issue,
                 truncate(&i.asset, 26),
-                i.reasons.join(", ")
+                i.reasons
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }

@@ -55,6 +55,12 @@ enum Command {
         #[command(subcommand)]
         command: SpfCommand,
     },
+    /// List the checks a scan can run and the issues each can raise.
+    Checks {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
     /// List the issue catalog.
     Catalog(CatalogArgs),
     /// Print the JSON Schema of a wire type, or write them all.
@@ -129,6 +135,10 @@ struct ScanArgs {
     /// Resolver to query (default: the system resolver).
     #[arg(long, value_name = "IP:PORT")]
     nameserver: Option<std::net::SocketAddr>,
+    /// Checks to run, comma separated (default: all; `posture checks`
+    /// lists them).
+    #[arg(long, value_name = "LIST")]
+    checks: Option<String>,
     /// TCP ports to probe on listed addresses: PORT (built-in table) or
     /// PORT=ISSUE, comma separated.
     #[arg(long, value_name = "LIST")]
@@ -354,6 +364,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
             let o = scan_cmd::ScanOptions {
                 targets: a.targets,
                 nameserver: a.nameserver,
+                checks: a.checks,
                 ports: a.ports,
                 dkim_selectors: a.dkim_selectors,
                 dnsbl: a.dnsbl,
@@ -424,6 +435,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
             timeout,
             resolve(format),
         ),
+        Command::Checks { format } => scan_cmd::checks(resolve(format)),
         Command::Catalog(a) => score_cmd::catalog(a.catalog.as_deref(), resolve(a.format)),
         Command::Schema(a) => {
             if a.list {

@@ -1,13 +1,14 @@
-//! `posture scan` and `posture spf check`: the collection and
-//! classification layers wired together, as a host would.
+//! `posture scan`, `posture checks` and `posture spf check`: the host API
+//! (`posture::host`) driven from the command line.
 
 use crate::Format;
 use crate::error::CliError;
 use crate::table;
-use posture::{Catalog, PostureV1, ScoringModel};
-use posture_classify::{Classification, classify};
+use posture::host::{HostError, Scanner};
+use posture_classify::{Inconclusive, Rules};
 use posture_core::echo;
-use posture_signals::{ScanConfig, Signal, parse_ports};
+use posture_core::observe::{Check, Observation};
+use posture_signals::{CHECKS, Progress};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -18,12 +19,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Scan settings from the command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
     /// Targets.
     pub targets: Vec<String>,
     /// `--nameserver`.
     pub nameserver: Option<SocketAddr>,
+    /// `--checks`.
+    pub checks: Option<String>,
     /// `--ports`.
     pub ports: Option<String>,
     /// `--dkim-selectors`.
@@ -51,23 +54,53 @@ fn list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Builds the scan configuration.
-pub fn config(o: &ScanOptions) -> Result<ScanConfig, CliError> {
-    let mut c = ScanConfig::default();
-    c.policy.nameserver = o.nameserver;
-    if let Some(p) = &o.ports {
-        c.ports = parse_ports(p).map_err(|e| CliError::Usage(format!("--ports: {e}")))?;
+/// A host error as the CLI reports it: settings and targets are usage
+/// errors (exit 2), a defect is internal.
+pub fn host_error(e: HostError) -> CliError {
+    match e {
+        HostError::Scan(_) | HostError::Ports(_) | HostError::OutsideFootprint(_) => {
+            CliError::Usage(e.to_string())
+        }
+        other => CliError::Internal(other.to_string()),
     }
-    if let Some(s) = &o.dkim_selectors {
-        c.dkim_selectors = list(s);
+}
+
+/// Parses `--checks`: check names from the registry, comma separated.
+pub fn parse_checks(s: &str) -> Result<Vec<Check>, CliError> {
+    let mut out = Vec::new();
+    for name in list(s) {
+        let c: Check = name
+            .parse()
+            .map_err(|e| CliError::Usage(format!("--checks: {e}")))?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        return Err(CliError::Usage("--checks: name at least one check".into()));
+    }
+    Ok(out)
+}
+
+/// Builds the scanner, checking every option before any packet.
+pub fn scanner(o: &ScanOptions) -> Result<Scanner, CliError> {
+    let mut s = Scanner::default();
+    if let Some(p) = &o.ports {
+        let (ports, rules) = posture::host::parse_ports(p).map_err(host_error)?;
+        s = s.with_ports(ports, rules);
+    }
+    let c = &mut s.config;
+    c.policy.nameserver = o.nameserver;
+    if let Some(list) = &o.checks {
+        c.checks = parse_checks(list)?;
+    }
+    if let Some(v) = &o.dkim_selectors {
+        c.dkim_selectors = list(v);
     }
     if let Some(z) = &o.dnsbl {
         c.dnsbl_zones = list(z);
     }
     if let Some(n) = o.concurrency {
-        if n == 0 {
-            return Err(CliError::Usage("--concurrency must be at least 1".into()));
-        }
         c.policy.concurrency = n;
     }
     if let Some(ms) = o.timeout_ms {
@@ -80,7 +113,8 @@ pub fn config(o: &ScanOptions) -> Result<ScanConfig, CliError> {
     if let Some(m) = o.max_addresses {
         c.policy.max_addresses = m;
     }
-    Ok(c)
+    c.validate().map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(s)
 }
 
 /// The JSON result of `posture scan`.
@@ -90,10 +124,10 @@ pub struct ScanOutput {
     pub organization: String,
     /// The targets as given.
     pub targets: Vec<String>,
-    /// Every observation.
-    pub signals: Vec<Signal>,
-    /// Checks that could not be judged, with the reasons.
-    pub inconclusive: Vec<InconclusiveOut>,
+    /// Every observation: a typed fact, or inconclusive with its reason.
+    pub observations: Vec<Observation>,
+    /// Issues that could not be judged, with the reasons.
+    pub inconclusive: Vec<Inconclusive>,
     /// The findings document (what `--findings-out` writes).
     pub findings: posture::FindingsDocument,
     /// Its scorecard.
@@ -102,40 +136,25 @@ pub struct ScanOutput {
     pub queries: u64,
 }
 
-/// One inconclusive check.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct InconclusiveOut {
-    /// Asset.
-    pub asset: String,
-    /// Check.
-    pub check: String,
-    /// Reasons.
-    pub reasons: Vec<String>,
-}
-
 /// The async runtime the network commands run on.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Internal(format!("starting the async runtime: {e}")))
+    posture::host::blocking::runtime().map_err(host_error)
 }
 
-/// Runs a scan on `rt`, classifies what it saw and scores it (the CLI's
-/// `scan` and the demo share it).
+/// Runs a scan on `rt` through the host API, with a progress bar on a
+/// terminal (the CLI's `scan` and the demo share it).
 pub fn run_scan(
     rt: &tokio::runtime::Runtime,
+    scanner: &Scanner,
     targets: &[String],
     organization: &str,
-    config: &ScanConfig,
-    catalog: &Arc<Catalog>,
 ) -> Result<ScanOutput, CliError> {
     if targets.is_empty() {
         return Err(CliError::Usage("name at least one target".into()));
     }
-    let progress = Arc::new(posture_signals::Progress::default());
+    let progress = Arc::new(Progress::default());
     let show = std::io::stderr().is_terminal();
-    let report = rt.block_on(async {
+    let out = rt.block_on(async {
         let ticker = show.then(|| {
             let progress = progress.clone();
             tokio::spawn(async move {
@@ -144,7 +163,7 @@ pub fn run_scan(
                 loop {
                     let n = progress.done.load(Ordering::Relaxed);
                     let total = progress.total.load(Ordering::Relaxed).max(1);
-                    let filled = (n * 30 / total).min(30);
+                    let filled = (n.min(total) * 30 / total).min(30);
                     eprint!(
                         "\r[{}{}] {n}/{total} scanned",
                         "#".repeat(filled),
@@ -154,47 +173,24 @@ pub fn run_scan(
                 }
             })
         });
-        let r = posture_signals::scan_with_progress(targets, config, progress.clone()).await;
+        let r = scanner
+            .scan_with_progress(targets, organization, progress.clone())
+            .await;
         if let Some(t) = ticker {
             t.abort();
             eprint!("\r{}\r", " ".repeat(60));
         }
         r
     });
-    let report = report.map_err(|e| CliError::Usage(e.to_string()))?;
-    let as_of = posture::Timestamp(chrono::Utc::now());
-    let Classification {
-        document,
-        inconclusive,
-    } = classify(
-        organization,
-        as_of,
-        &report.assets,
-        &report.signals,
-        catalog,
-    )
-    .map_err(|e| CliError::Internal(e.to_string()))?;
-    let assessment = document.validate(catalog.clone()).map_err(|e| {
-        CliError::Internal(format!(
-            "the scan produced an invalid findings document: {e}"
-        ))
-    })?;
-    let scorecard = PostureV1::default().score(&assessment);
+    let out = out.map_err(host_error)?;
     Ok(ScanOutput {
         organization: organization.to_owned(),
         targets: targets.to_vec(),
-        signals: report.signals,
-        inconclusive: inconclusive
-            .into_iter()
-            .map(|i| InconclusiveOut {
-                asset: i.asset,
-                check: i.check,
-                reasons: i.reasons,
-            })
-            .collect(),
-        findings: document,
-        scorecard,
-        queries: report.queries,
+        observations: out.observations,
+        inconclusive: out.classification.inconclusive,
+        findings: out.classification.document,
+        scorecard: out.scorecard,
+        queries: out.queries,
     })
 }
 
@@ -204,13 +200,12 @@ pub fn scan(
     findings_out: Option<&Path>,
     format: Format,
 ) -> Result<String, CliError> {
-    let catalog = Catalog::builtin();
-    let config = config(o)?;
+    let scanner = scanner(o)?;
     let organization = match &o.organization {
         Some(name) => name.clone(),
         None => o.targets.first().cloned().unwrap_or_default(),
     };
-    let out = run_scan(&runtime()?, &o.targets, &organization, &config, &catalog)?;
+    let out = run_scan(&runtime()?, &scanner, &o.targets, &organization)?;
     if let Some(p) = findings_out {
         let text = serde_json::to_string_pretty(&out.findings)? + "\n";
         std::fs::write(p, text).map_err(|source| CliError::Io {
@@ -222,17 +217,18 @@ pub fn scan(
         Format::Json => Ok(serde_json::to_string_pretty(&out)? + "\n"),
         Format::Table => {
             let mut s = String::new();
-            let detected = out
-                .signals
+            let facts = out
+                .observations
                 .iter()
-                .filter(|x| x.outcome == posture::core::Outcome::Detected)
+                .filter(|x| x.fact().is_some())
                 .count();
             let _ = writeln!(
                 s,
-                "scanned {} target(s): {} signals, {} detected, {} inconclusive, {} DNS queries\n",
+                "scanned {} target(s): {} observations ({} facts), {} findings, {} inconclusive, {} DNS queries\n",
                 out.targets.len(),
-                out.signals.len(),
-                detected,
+                out.observations.len(),
+                facts,
+                out.findings.findings.len(),
                 out.inconclusive.len(),
                 out.queries
             );
@@ -240,16 +236,69 @@ pub fn scan(
                 let _ = writeln!(s, "  finding  {:<34} {}", echo(&f.issue), echo(&f.asset));
             }
             for i in &out.inconclusive {
+                let reasons: Vec<&str> = i.reasons.iter().map(|r| r.as_str()).collect();
                 let _ = writeln!(
                     s,
                     "  ?        {:<34} {} ({})",
-                    echo(&i.check),
+                    echo(&i.issue),
                     echo(&i.asset),
-                    echo(&i.reasons.join(", "))
+                    reasons.join(", ")
                 );
             }
             s.push('\n');
             s.push_str(&table::scorecard(&out.scorecard));
+            Ok(s)
+        }
+    }
+}
+
+/// One check of `posture checks`: the registry joined with the rules.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CheckOut {
+    /// The check's name (what `--checks` takes).
+    pub check: Check,
+    /// What it runs on.
+    pub target: posture_core::observe::TargetKind,
+    /// The catalog issues its facts can raise.
+    pub issues: Vec<String>,
+    /// What it does.
+    pub description: String,
+}
+
+/// The registry joined with the rules (default port map).
+pub fn checks_list() -> Vec<CheckOut> {
+    let rules = Rules::default();
+    CHECKS
+        .iter()
+        .map(|c| CheckOut {
+            check: c.check,
+            target: c.target,
+            issues: rules
+                .issues_of(c.check)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            description: c.description.to_owned(),
+        })
+        .collect()
+}
+
+/// `posture checks`.
+pub fn checks(format: Format) -> Result<String, CliError> {
+    let list = checks_list();
+    match format {
+        Format::Json => Ok(serde_json::to_string_pretty(&list)? + "\n"),
+        Format::Table => {
+            let mut s = String::new();
+            for c in &list {
+                let head = format!("{:<9} {:<10} ", c.check.as_str(), c.target.as_str());
+                s.push_str(&table::wrapped(&head, &c.description, 80));
+                s.push_str(&table::wrapped(
+                    &" ".repeat(head.len()),
+                    &c.issues.join(", "),
+                    80,
+                ));
+            }
             Ok(s)
         }
     }

@@ -41,6 +41,42 @@ fn trunc(s: &str, width: usize) -> String {
     }
 }
 
+/// `text` after `lead`, wrapped at word boundaries to `width` columns, each
+/// continuation line indented as far as `lead` is long.
+pub fn wrapped(lead: &str, text: &str, width: usize) -> String {
+    let indent = lead.chars().count();
+    let room = width.saturating_sub(indent).max(20);
+    let mut out = String::new();
+    let mut line = String::new();
+    let mut first = true;
+    for word in posture_core::escape_controls(text).split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            out.push_str(if first { lead } else { "" });
+            if !first {
+                out.push_str(&" ".repeat(indent));
+            }
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+            first = false;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || first {
+        if first {
+            out.push_str(lead);
+        } else {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 /// An instant for people: to the second (JSON keeps full precision).
 fn when(t: posture::Timestamp) -> String {
     t.0.format("%Y-%m-%dT%H:%M:%SZ").to_string()

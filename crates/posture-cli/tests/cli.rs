@@ -568,8 +568,9 @@ fn scan_writes_findings_that_score_reads() {
     assert!(!findings.contains(&"mta_sts_missing"));
     let inc = v["inconclusive"].as_array().unwrap();
     assert!(
-        inc.iter()
-            .any(|i| i["check"] == "mta_sts_missing" && i["reasons"][0] == "servfail"),
+        inc.iter().any(|i| i["issue"] == "mta_sts_missing"
+            && i["check"] == "mta_sts"
+            && i["reasons"][0] == "servfail"),
         "{inc:?}"
     );
     assert!(
@@ -579,10 +580,26 @@ fn scan_writes_findings_that_score_reads() {
             .iter()
             .any(|a| a == "www.acme.example")
     );
-    let signal = &v["signals"][0];
-    for f in ["asset", "check", "outcome", "detail", "at", "source"] {
-        assert!(signal.get(f).is_some(), "signal lacks {f}");
+    // Observations are typed facts (tagged by check) or inconclusive.
+    let seen = v["observations"].as_array().unwrap();
+    for o in seen {
+        for f in ["asset", "result", "detail", "at", "source"] {
+            assert!(o.get(f).is_some(), "observation lacks {f}: {o}");
+        }
     }
+    let spf = seen
+        .iter()
+        .find(|o| o["asset"] == "acme.example" && o["result"]["fact"]["spf"].is_object())
+        .unwrap();
+    assert_eq!(
+        spf["result"]["fact"]["spf"]["evaluation"]["evaluated"]["all"],
+        "softfail"
+    );
+    assert!(
+        seen.iter()
+            .any(|o| o["result"]["inconclusive"]["check"] == "mta_sts"
+                && o["result"]["inconclusive"]["reason"] == "servfail")
+    );
     let o = posture(
         &[
             "score",

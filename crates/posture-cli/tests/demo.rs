@@ -187,7 +187,7 @@ fn dns_failures_are_inconclusive_never_findings() {
                     .any(|r| ["servfail", "refused", "timeout"].contains(&r.as_str().unwrap())),
                 "{i}"
             );
-            let check = i["check"].as_str().unwrap();
+            let check = i["issue"].as_str().unwrap();
             let found = card["factors"]
                 .as_array()
                 .unwrap()

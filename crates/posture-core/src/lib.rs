@@ -37,6 +37,7 @@ mod enums;
 mod error;
 pub mod input;
 pub mod keyed;
+pub mod observe;
 mod time;
 
 pub use asset::{Asset, AssetError, AssetKey, Footprint, HostName};

@@ -224,6 +224,9 @@ fn rdata(v: &RecordValue) -> Option<RData> {
         RecordValue::A(ip) => RData::A(A(*ip)),
         RecordValue::Aaaa(ip) => RData::AAAA(AAAA(*ip)),
         RecordValue::Txt(parts) => RData::TXT(TXT::new(parts.clone())),
+        RecordValue::TxtBytes(parts) => {
+            RData::TXT(TXT::from_bytes(parts.iter().map(Vec::as_slice).collect()))
+        }
         RecordValue::Mx(p, host) => RData::MX(MX::new(*p, name(&normalise(host))?)),
         RecordValue::Cname(t) => RData::CNAME(CNAME(name(&normalise(t))?)),
         RecordValue::Ns(t) => RData::NS(NS(name(&normalise(t))?)),

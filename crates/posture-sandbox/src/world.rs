@@ -15,6 +15,8 @@ pub enum RecordValue {
     Aaaa(Ipv6Addr),
     /// TXT character-strings (one record; strings are concatenated by readers).
     Txt(Vec<String>),
+    /// TXT character-strings as raw bytes (any octets, UTF-8 or not).
+    TxtBytes(Vec<Vec<u8>>),
     /// Mail exchanger: preference and host.
     Mx(u16, String),
     /// Alias target.
@@ -37,7 +39,7 @@ impl RecordValue {
         match self {
             RecordValue::A(_) => RecordKind::A,
             RecordValue::Aaaa(_) => RecordKind::Aaaa,
-            RecordValue::Txt(_) => RecordKind::Txt,
+            RecordValue::Txt(_) | RecordValue::TxtBytes(_) => RecordKind::Txt,
             RecordValue::Mx(..) => RecordKind::Mx,
             RecordValue::Cname(_) => RecordKind::Cname,
             RecordValue::Ns(_) => RecordKind::Ns,

@@ -10,68 +10,12 @@ use hickory_resolver::Resolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
-use std::fmt;
+use posture_core::observe::Reason;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
-
-/// Why a query could not be answered: the check is inconclusive, never a
-/// finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DnsFailure {
-    /// No answer within the per-query timeout.
-    Timeout,
-    /// The server answered SERVFAIL.
-    ServFail,
-    /// The server refused.
-    Refused,
-    /// The answer was truncated and could not be had over TCP.
-    Truncated,
-    /// The scan's deadline passed.
-    Deadline,
-    /// More data than the policy allows.
-    Limit,
-    /// Any other failure (network error, malformed answer).
-    Other,
-}
-
-impl DnsFailure {
-    /// Stable spelling (`timeout`, `servfail`, `refused`, `truncated`,
-    /// `deadline`, `limit`, `error`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DnsFailure::Timeout => "timeout",
-            DnsFailure::ServFail => "servfail",
-            DnsFailure::Refused => "refused",
-            DnsFailure::Truncated => "truncated",
-            DnsFailure::Deadline => "deadline",
-            DnsFailure::Limit => "limit",
-            DnsFailure::Other => "error",
-        }
-    }
-
-    /// Parses [`DnsFailure::as_str`] back (anything else is `Other`).
-    pub fn parse(s: &str) -> DnsFailure {
-        match s {
-            "timeout" => DnsFailure::Timeout,
-            "servfail" => DnsFailure::ServFail,
-            "refused" => DnsFailure::Refused,
-            "truncated" => DnsFailure::Truncated,
-            "deadline" => DnsFailure::Deadline,
-            "limit" => DnsFailure::Limit,
-            _ => DnsFailure::Other,
-        }
-    }
-}
-
-impl fmt::Display for DnsFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Errors building the DNS client.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +144,7 @@ impl Dns {
     /// One query, classified.
     pub async fn query(&self, name: &str, rtype: RecordType) -> Lookup<Vec<RData>> {
         let Some(_permit) = self.slot().await else {
-            return Lookup::Failed(DnsFailure::Deadline.as_str().to_owned());
+            return Lookup::Failed(Reason::Deadline);
         };
         self.queries.fetch_add(1, Ordering::Relaxed);
         // A name DNS cannot represent (an empty label, a label over 63
@@ -209,12 +153,16 @@ impl Dns {
         let Some(fqdn) = dns_name(name) else {
             return Lookup::NxDomain;
         };
-        let res = tokio::time::timeout_at(self.deadline, self.resolver.lookup(fqdn, rtype)).await;
+        let res =
+            tokio::time::timeout_at(self.deadline, self.resolver.lookup(fqdn.clone(), rtype)).await;
         match res {
-            Err(_) => Lookup::Failed(DnsFailure::Deadline.as_str().to_owned()),
+            Err(_) => Lookup::Failed(Reason::Deadline),
             Ok(Ok(l)) => {
-                let data: Vec<RData> = l
-                    .answers()
+                let answers = l.answers();
+                if cname_chain_broken(&fqdn, rtype, answers) {
+                    return Lookup::Failed(Reason::CnameLoop);
+                }
+                let data: Vec<RData> = answers
                     .iter()
                     .filter(|r| r.record_type() == rtype)
                     .map(|r| r.data.clone())
@@ -229,16 +177,58 @@ impl Dns {
                 if e.is_nx_domain() {
                     Lookup::NxDomain
                 } else if e.is_no_records_found() {
+                    // The resolver follows aliases itself and, when a chain
+                    // runs past its depth, answers "no records" with no SOA
+                    // (a real NODATA carries one): walk the chain to tell.
+                    if rtype != RecordType::CNAME && !has_soa(&e) {
+                        return self.walk_chain(&fqdn).await;
+                    }
                     Lookup::NoData
                 } else {
-                    Lookup::Failed(classify(&e).as_str().to_owned())
+                    Lookup::Failed(classify(&e))
                 }
             }
         }
     }
 
-    /// TXT records, each record's strings concatenated; more than the
-    /// policy's byte cap is a `limit` failure.
+    /// Follows the alias chain of `start` one CNAME query at a time: a loop
+    /// or more than [`MAX_CNAME_CHAIN`] links is `cname_loop`; a chain that
+    /// ends is "no records of the type asked".
+    async fn walk_chain<T>(&self, start: &hickory_proto::rr::Name) -> Lookup<T> {
+        let mut seen = std::collections::HashSet::new();
+        let mut at = start.clone();
+        for _ in 0..=MAX_CNAME_CHAIN {
+            if !seen.insert(name_text(&at).to_ascii_lowercase()) {
+                return Lookup::Failed(Reason::CnameLoop);
+            }
+            let Some(_permit) = self.slot().await else {
+                return Lookup::Failed(Reason::Deadline);
+            };
+            self.queries.fetch_add(1, Ordering::Relaxed);
+            let res = tokio::time::timeout_at(
+                self.deadline,
+                self.resolver.lookup(at.clone(), RecordType::CNAME),
+            )
+            .await;
+            let next = match res {
+                Err(_) => return Lookup::Failed(Reason::Deadline),
+                Ok(Ok(l)) => l.answers().iter().find_map(|r| match &r.data {
+                    RData::CNAME(t) => Some(t.0.clone()),
+                    _ => None,
+                }),
+                Ok(Err(e)) if e.is_nx_domain() || e.is_no_records_found() => None,
+                Ok(Err(e)) => return Lookup::Failed(classify(&e)),
+            };
+            match next {
+                Some(t) => at = t,
+                None => return Lookup::NoData,
+            }
+        }
+        Lookup::Failed(Reason::CnameLoop)
+    }
+
+    /// TXT records, each record's strings concatenated ([`decode_txt`]);
+    /// more than the policy's byte cap is a `limit` failure.
     pub async fn txt(&self, name: &str) -> Lookup<Vec<String>> {
         match self.query(name, RecordType::TXT).await {
             Lookup::Records(rs) => {
@@ -246,15 +236,11 @@ impl Dns {
                 let mut total = 0usize;
                 for r in rs {
                     if let RData::TXT(t) = r {
-                        let mut s = Vec::new();
-                        for part in t.txt_data.iter() {
-                            s.extend_from_slice(part);
-                        }
-                        total += s.len();
+                        total += t.txt_data.iter().map(|p| p.len()).sum::<usize>();
                         if total > self.max_txt_bytes {
-                            return Lookup::Failed(DnsFailure::Limit.as_str().to_owned());
+                            return Lookup::Failed(Reason::Limit);
                         }
-                        out.push(String::from_utf8_lossy(&s).into_owned());
+                        out.push(decode_txt(t.txt_data.iter().map(AsRef::as_ref)));
                     }
                 }
                 Lookup::Records(out)
@@ -325,6 +311,68 @@ impl Dns {
     }
 }
 
+/// One TXT record's text: its character-strings concatenated (RFC 7208
+/// section 3.3), bytes that are not UTF-8 replaced by U+FFFD. Any bytes are
+/// valid input; a record is never lost for its encoding, and every parser
+/// downstream sees well-formed text.
+///
+/// ```
+/// use posture_signals::decode_txt;
+/// assert_eq!(decode_txt([&b"v=spf1 "[..], b"-all"]), "v=spf1 -all");
+/// assert_eq!(decode_txt([&b"v=spf\xff"[..]]), "v=spf\u{fffd}");
+/// ```
+pub fn decode_txt<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut s = Vec::new();
+    for part in parts {
+        s.extend_from_slice(part);
+    }
+    String::from_utf8_lossy(&s).into_owned()
+}
+
+/// The longest CNAME chain followed (RFC 1034 allows chains; resolvers
+/// commonly stop at 8 to 16 links).
+pub const MAX_CNAME_CHAIN: usize = 8;
+
+/// Whether the CNAME records of an answer make a loop or a chain longer
+/// than [`MAX_CNAME_CHAIN`] from `qname` (or a chain of exactly that length
+/// that ends without an answer: it may go on): the answer says nothing
+/// then, and the check is inconclusive rather than "no records".
+fn cname_chain_broken(
+    qname: &hickory_proto::rr::Name,
+    rtype: RecordType,
+    answers: &[hickory_proto::rr::Record],
+) -> bool {
+    if rtype == RecordType::CNAME {
+        return false;
+    }
+    let key = |n: &hickory_proto::rr::Name| name_text(n).to_ascii_lowercase();
+    let links: std::collections::HashMap<String, String> = answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CNAME(t) => Some((key(&r.name), key(&t.0))),
+            _ => None,
+        })
+        .collect();
+    if links.is_empty() {
+        return false;
+    }
+    let answered = answers.iter().any(|r| r.record_type() == rtype);
+    let mut seen = std::collections::HashSet::new();
+    let mut at = key(qname);
+    let mut hops = 0usize;
+    while let Some(next) = links.get(&at) {
+        if !seen.insert(at.clone()) {
+            return true;
+        }
+        hops += 1;
+        if hops > MAX_CNAME_CHAIN {
+            return true;
+        }
+        at = next.clone();
+    }
+    hops == MAX_CNAME_CHAIN && !answered
+}
+
 /// A fully qualified DNS name from text, any octets allowed in labels;
 /// `None` when DNS cannot represent it.
 pub fn dns_name(name: &str) -> Option<hickory_proto::rr::Name> {
@@ -363,17 +411,25 @@ pub fn reverse_name(ip: IpAddr) -> String {
     }
 }
 
-fn classify(e: &NetError) -> DnsFailure {
+/// Whether a "no records" answer carried an SOA record.
+fn has_soa(e: &NetError) -> bool {
     match e {
-        NetError::Timeout => DnsFailure::Timeout,
-        NetError::Truncated => DnsFailure::Truncated,
+        NetError::Dns(DnsError::NoRecordsFound(n)) => n.soa.is_some(),
+        _ => true,
+    }
+}
+
+fn classify(e: &NetError) -> Reason {
+    match e {
+        NetError::Timeout => Reason::Timeout,
+        NetError::Truncated => Reason::Truncated,
         NetError::Dns(DnsError::ResponseCode(rc)) if *rc == ResponseCode::ServFail => {
-            DnsFailure::ServFail
+            Reason::Servfail
         }
         NetError::Dns(DnsError::ResponseCode(rc)) if *rc == ResponseCode::Refused => {
-            DnsFailure::Refused
+            Reason::Refused
         }
-        _ => DnsFailure::Other,
+        _ => Reason::Error,
     }
 }
 

@@ -4,9 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use posture_classify::{Rules, outcome_for};
 use posture_core::Outcome;
+use posture_core::observe::{Check, Observation, Reason};
 use posture_sandbox::{DnsSandbox, Fault, RecordValue, World};
-use posture_signals::{ScanConfig, ScanReport, Signal, parse_ports, scan};
+use posture_signals::{ScanConfig, ScanReport, scan};
 use std::time::{Duration, Instant};
 
 const RSA512: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMMwiTuKRYKpYvBcoNa6ovGI0F1pYryIxQgQgQhU2daf25OQDq3B34UNNNaMjgYWEh3XsGESnT72+eNM28wynyUCAwEAAQ==";
@@ -134,23 +136,33 @@ async fn run(targets: &[&str], c: &ScanConfig) -> ScanReport {
     scan(&t, c).await.unwrap()
 }
 
-fn outcome<'a>(r: &'a ScanReport, asset: &str, check: &str) -> Vec<&'a Signal> {
-    r.signals
+/// The observations of `check` on `asset`.
+fn observed<'a>(r: &'a ScanReport, asset: &str, check: Check) -> Vec<&'a Observation> {
+    r.observations
         .iter()
-        .filter(|s| s.asset == asset && s.check == check)
+        .filter(|o| o.asset == asset && o.check() == check)
         .collect()
 }
 
-fn expect(r: &ScanReport, asset: &str, check: &str, want: Outcome) {
-    let got = outcome(r, asset, check);
-    assert!(!got.is_empty(), "no {check} signal for {asset}");
-    assert!(
-        got.iter().all(|s| s.outcome == want),
-        "{asset} {check}: expected {want:?}, got {:?}",
-        got.iter()
-            .map(|s| (s.outcome, &s.detail))
+/// What the default rules conclude about `issue` on `asset` (the scan's
+/// facts judged by classification, the way a host sees them).
+fn expect_with(rules: &Rules, r: &ScanReport, asset: &str, issue: &str, want: Outcome) {
+    let rule = posture_classify::rule_for(issue).unwrap_or_else(|| panic!("no rule {issue}"));
+    let seen = observed(r, asset, rule.check);
+    assert!(!seen.is_empty(), "no {} observation of {asset}", rule.check);
+    let got = outcome_for(rules, issue, asset, &r.observations);
+    assert_eq!(
+        got,
+        want,
+        "{asset} {issue}: {:?}",
+        seen.iter()
+            .map(|o| (&o.result, &o.detail))
             .collect::<Vec<_>>()
     );
+}
+
+fn expect(r: &ScanReport, asset: &str, issue: &str, want: Outcome) {
+    expect_with(&Rules::default(), r, asset, issue, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,6 +186,8 @@ async fn every_dns_check_in_its_clean_and_risky_case() {
         "dmarc_no_reporting",
         "dkim_weak_key",
         "mx_missing",
+        "mx_cname",
+        "mx_ip_literal",
         "single_nameserver",
         "nameservers_same_network",
         "caa_missing",
@@ -194,7 +208,7 @@ async fn every_dns_check_in_its_clean_and_risky_case() {
         "dmarc_partial_pct",
         "dmarc_no_reporting",
         "dkim_weak_key",
-        "mx_missing",
+        "mx_ip_literal",
         "single_nameserver",
         "caa_missing",
         "dnssec_missing",
@@ -203,6 +217,9 @@ async fn every_dns_check_in_its_clean_and_risky_case() {
     ] {
         expect(&r, "bad.example", check, Detected);
     }
+    // An IP-literal MX is its own issue, not "no MX".
+    expect(&r, "bad.example", "mx_missing", Clean);
+    expect(&r, "bad.example", "mx_cname", Clean);
     expect(&r, "bad.example", "spf_missing", Clean);
     expect(&r, "bad.example", "dnssec_detected", Clean);
     expect(&r, "www.bad.example", "dangling_cname", Detected);
@@ -245,7 +262,8 @@ async fn single_issue_domains() {
     expect(&r, "samenet.example", "nameservers_same_network", Detected);
     expect(&r, "samenet.example", "single_nameserver", Clean);
     expect(&r, "nullmx.example", "mx_missing", Clean);
-    expect(&r, "cnamemx.example", "mx_missing", Detected);
+    expect(&r, "cnamemx.example", "mx_cname", Detected);
+    expect(&r, "cnamemx.example", "mx_missing", Clean);
     // A name that does not exist is not judged.
     expect(&r, "nothing.example", "spf_missing", Inconclusive);
 }
@@ -271,25 +289,34 @@ async fn every_dns_failure_is_inconclusive_never_a_finding() {
         "refused.example",
         "trunc.example",
     ] {
-        let sigs: Vec<&Signal> = r.signals.iter().filter(|s| s.asset == domain).collect();
-        assert!(!sigs.is_empty(), "{domain}");
-        for s in sigs {
-            assert_ne!(
-                s.outcome,
-                Outcome::Detected,
-                "{domain} {}: {}",
-                s.check,
-                s.detail
-            );
-        }
+        let seen: Vec<&Observation> = r
+            .observations
+            .iter()
+            .filter(|o| o.asset == domain)
+            .collect();
+        assert!(!seen.is_empty(), "{domain}");
+        let c = posture_classify::classify(
+            domain,
+            "2026-11-01T00:00:00Z".parse().unwrap(),
+            &[domain.to_owned()],
+            &r.observations,
+            &posture_core::Catalog::builtin(),
+            &Rules::default(),
+        )
+        .unwrap();
+        assert!(
+            c.document.findings.is_empty(),
+            "{domain}: {:?}",
+            c.document.findings
+        );
         expect(&r, domain, "spf_missing", Outcome::Inconclusive);
         expect(&r, domain, "dmarc_missing", Outcome::Inconclusive);
     }
-    let reason = |d: &str| outcome(&r, d, "spf_missing")[0].reason.clone().unwrap();
-    assert_eq!(reason("silent.example"), "timeout");
-    assert_eq!(reason("servfail.example"), "servfail");
-    assert_eq!(reason("refused.example"), "refused");
-    assert_eq!(reason("trunc.example"), "truncated");
+    let reason = |d: &str| observed(&r, d, Check::Spf)[0].reason().unwrap();
+    assert_eq!(reason("silent.example"), Reason::Timeout);
+    assert_eq!(reason("servfail.example"), Reason::Servfail);
+    assert_eq!(reason("refused.example"), Reason::Refused);
+    assert_eq!(reason("trunc.example"), Reason::Truncated);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,11 +333,11 @@ async fn the_deadline_ends_the_scan() {
         "took {:?}",
         t0.elapsed()
     );
-    assert!(r.signals.iter().all(|s| s.outcome == Outcome::Inconclusive));
+    assert!(r.observations.iter().all(|o| o.fact().is_none()));
     assert!(
-        r.signals
+        r.observations
             .iter()
-            .any(|s| s.reason.as_deref() == Some("deadline"))
+            .any(|o| o.reason() == Some(Reason::Deadline))
     );
 }
 
@@ -324,14 +351,15 @@ async fn tcp_probes_and_dnsbl_on_loopback_only() {
         l.local_addr().unwrap().port()
     };
     let mut c = config(server.addr());
-    c.ports = parse_ports(&format!(
-        "{open_port}=service_redis,{closed_port}=service_mongodb"
-    ))
-    .unwrap();
+    c.ports = vec![open_port, closed_port];
     c.dnsbl_zones = vec!["bl.example".into()];
     let r = run(&["127.0.0.1"], &c).await;
-    expect(&r, "127.0.0.1", "service_redis", Outcome::Detected);
-    expect(&r, "127.0.0.1", "service_mongodb", Outcome::Clean);
+    // What the ports mean is a rule parameter, not the collector's.
+    let mut rules = Rules::default();
+    rules.ports.map(open_port, "service_redis").unwrap();
+    rules.ports.map(closed_port, "service_mongodb").unwrap();
+    expect_with(&rules, &r, "127.0.0.1", "service_redis", Outcome::Detected);
+    expect_with(&rules, &r, "127.0.0.1", "service_mongodb", Outcome::Clean);
     expect(&r, "127.0.0.1", "ip_blocklisted", Outcome::Detected);
     drop(open);
 }

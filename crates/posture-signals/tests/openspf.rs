@@ -123,7 +123,7 @@ impl MockDns {
 
     fn query(&self, name: &str, kind: Kind, depth: u32) -> Lookup<Vec<Rr>> {
         if depth > 8 {
-            return Lookup::Failed("CNAME loop".into());
+            return Lookup::Failed(posture_signals::Reason::CnameLoop);
         }
         let Some(rrs) = self.zone.get(&norm(name)) else {
             return Lookup::NxDomain;
@@ -139,7 +139,9 @@ impl MockDns {
                     | (Rr::Ptr(_), Kind::Ptr)
             );
             match rr {
-                Rr::Timeout if found.is_empty() => return Lookup::Failed("timeout".into()),
+                Rr::Timeout if found.is_empty() => {
+                    return Lookup::Failed(posture_signals::Reason::Timeout);
+                }
                 Rr::Cname(target) => return self.query(target, kind, depth + 1),
                 _ if matches => found.push(rr.clone()),
                 _ => {}

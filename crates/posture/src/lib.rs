@@ -53,33 +53,41 @@
 //!
 //! What `posture demo` does over the network, here with signals written by
 //! hand so that the example runs anywhere. A host collects
-//! [`signals::Signal`]s (with [`signals::scan`] against its resolver), and
-//! every later step is pure.
+//! [`signals::Observation`]s (with [`host::Scanner`] against its resolver),
+//! and every later step is pure.
 //!
 //! ```
 //! use posture::{Aggregation, Catalog, CsrConfig, CsrV1, PostureV1, ScoreConfig, ScoringModel,
 //!     Timestamp, Target, Grade, plan};
+//! use posture::core::observe::{Check, DmarcFact, DmarcParsed, DmarcPolicy, DmarcRecordFact,
+//!     Fact, Observation, Reason, SpfEvaluation, SpfFact};
 //! use posture::csr::{DomainEntry, Portfolio, Vendor};
 //! use posture::plan_workflow::{decide, apply, Command, Effect, State, HOST};
-//! use posture::signals::Signal;
 //!
 //! let now: Timestamp = "2026-11-01T00:00:00Z".parse()?;
 //! let catalog = Catalog::builtin();
 //!
-//! // 1. Signals: what the collector observed on the vendor's domain.
-//! //    (An inconclusive signal, e.g. a SERVFAIL, would never become a finding.)
-//! let signals = vec![
-//!     Signal::detected("pay.example", "spf_missing", "dns", "no v=spf1 record").at(now),
-//!     Signal::clean("pay.example", "dmarc_missing", "dns", "p=reject").at(now),
-//!     Signal::inconclusive("pay.example", "caa_missing", "dns", "servfail", "look-up failed").at(now),
+//! // 1. Observations: typed facts the collector saw on the vendor's domain.
+//! //    (An inconclusive one, e.g. a SERVFAIL, never becomes a finding.)
+//! let seen = vec![
+//!     Observation::seen("pay.example", Fact::Spf(SpfFact { records: vec![],
+//!         evaluation: SpfEvaluation::NotEvaluated }), now),
+//!     Observation::seen("pay.example", Fact::Dmarc(DmarcFact { at: "_dmarc.pay.example".into(),
+//!         inherited: false, records: vec!["v=DMARC1; p=reject".into()],
+//!         parsed: Some(DmarcParsed::Valid(DmarcRecordFact { policy: DmarcPolicy::Reject,
+//!             subdomain_policy: None, pct: 100, rua: vec!["mailto:d@pay.example".into()] })) }), now),
+//!     Observation::inconclusive("pay.example", Check::Caa, Reason::Servfail, "look-up failed", now),
 //! ];
 //!
-//! // 2. Classify: signals to a findings document (pure, deterministic).
+//! // 2. Classify: the rules turn facts into a findings document (pure).
 //! let assets = vec!["pay.example".to_string()];
-//! let c = posture::classify::classify("Payroll Co", now, &assets, &signals, &catalog)
-//!     .expect("every check is in the catalog");
-//! assert_eq!(c.document.findings.len(), 1);
-//! assert_eq!(c.inconclusive[0].check, "caa_missing");
+//! let rules = posture::classify::Rules::default();
+//! let c = posture::classify::classify("Payroll Co", now, &assets, &seen, &catalog, &rules)
+//!     .expect("every rule is in the catalog");
+//! let issues: Vec<&str> = c.document.findings.iter().map(|f| f.issue.as_str()).collect();
+//! // A missing SPF record, and p=reject, a positive finding.
+//! assert_eq!(issues, ["dmarc_reject_policy", "spf_missing"]);
+//! assert_eq!(c.inconclusive[0].issue, "caa_missing");
 //!
 //! // 3. Score it, and ask the planner what to fix first.
 //! let model = PostureV1::default();
@@ -164,5 +172,6 @@ pub use posture_score::{
 
 mod config;
 pub use config::ModelConfig;
+pub mod host;
 mod schemas;
 pub use schemas::wire_schemas;

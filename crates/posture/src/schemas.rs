@@ -27,7 +27,10 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
             "observation",
             schemars::schema_for!(posture_csr::timeline::Observation),
         ),
-        ("signal", schemars::schema_for!(posture_signals::Signal)),
+        (
+            "scan-observation",
+            schemars::schema_for!(posture_core::observe::Observation),
+        ),
         (
             "workflow-command",
             schemars::schema_for!(posture_plan::Command),

@@ -6,9 +6,9 @@
 
 use super::{open_write, store_error};
 use crate::error::CliError;
+use posture::host::{HostError, Scanner};
 use posture_core::{Outcome, Timestamp};
-use posture_plan::{Command, ItemStatus, Key, Request, Response, Store, in_footprint};
-use posture_signals::{PORT_TABLE, PortCheck, ScanConfig};
+use posture_plan::{Command, Effect, ItemStatus, Org, Request, Response, Store};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -49,14 +49,6 @@ pub struct RescanLine {
     pub error: Option<RescanProblem>,
 }
 
-struct Pending {
-    key: Key,
-    item: String,
-    issue: String,
-    asset: String,
-    vendor: String,
-}
-
 fn problem(code: &str, message: impl Into<String>) -> RescanProblem {
     RescanProblem {
         code: code.to_owned(),
@@ -64,31 +56,15 @@ fn problem(code: &str, message: impl Into<String>) -> RescanProblem {
     }
 }
 
-/// The ports that test for `issue`: from `ports` when given (`--ports`),
-/// else the built-in table.
-fn ports_for(issue: &str, ports: Option<&[PortCheck]>) -> Vec<PortCheck> {
-    match ports {
-        Some(list) => list.iter().filter(|p| p.issue == issue).cloned().collect(),
-        None => PORT_TABLE
-            .iter()
-            .filter(|(_, i)| *i == issue)
-            .map(|(port, issue)| PortCheck {
-                port: *port,
-                issue: (*issue).to_owned(),
-            })
-            .collect(),
-    }
-}
-
-/// Item scans in flight at once.
+/// Item rescans in flight at once.
 const PARALLEL_ITEMS: usize = 8;
 
-/// Runs every pending rescan in `store` with the collector on `rt` and
-/// records each outcome as the host: clean verifies, detected reopens,
-/// inconclusive leaves the item pending. Each item is checked against its
-/// vendor's footprint and scanned alone, for its issue only (`ports`
-/// replaces the built-in port table when given). `deadline` bounds the
-/// whole run: an item not done by then is inconclusive.
+/// Runs every pending rescan in `store` through the host API
+/// ([`posture::host::Scanner::rescan`]) on `rt` and records each outcome as
+/// the host: clean verifies, detected reopens, inconclusive leaves the item
+/// pending. Each item is checked against its vendor's footprint and scanned
+/// alone, for its issue only. `deadline` bounds the whole run: an item not
+/// done by then is inconclusive.
 ///
 /// # Errors
 /// Only store failures; an item's problem is reported in its line.
@@ -96,94 +72,104 @@ pub fn run_rescans(
     rt: &tokio::runtime::Runtime,
     store: &mut Store,
     store_path: &Path,
-    config: ScanConfig,
-    ports: Option<Vec<PortCheck>>,
+    scanner: &Scanner,
     deadline: Option<Duration>,
 ) -> Result<Vec<RescanLine>, CliError> {
-    let pending: Vec<Pending> = store
+    let pending: Vec<(Effect, Option<Org>)> = store
         .state()
         .plans
         .iter()
         .flat_map(|(org, id, p)| {
+            let vendor = store.state().orgs.get(&p.vendor).cloned();
             p.items
                 .iter()
                 .filter(|i| i.status == ItemStatus::PendingRescan)
                 .filter_map(move |i| {
-                    Some(Pending {
-                        key: Key::new(org, id),
-                        item: i.item.clone(),
-                        issue: i.issue.clone()?,
-                        asset: i.asset.clone()?,
-                        vendor: p.vendor.clone(),
-                    })
+                    Some((
+                        Effect::Rescan {
+                            requester: org.to_owned(),
+                            plan: id.to_owned(),
+                            item: i.item.clone(),
+                            vendor: p.vendor.clone(),
+                            issue: i.issue.clone()?,
+                            asset: i.asset.clone()?,
+                        },
+                        vendor.clone(),
+                    ))
                 })
         })
         .collect();
     if pending.is_empty() {
         return Ok(Vec::new());
     }
-    let started = tokio::time::Instant::now();
-    let deadline = deadline.unwrap_or(config.policy.deadline);
-    let stop_at = started + deadline;
+    let deadline = deadline.unwrap_or(scanner.config.policy.deadline);
+    let stop_at = tokio::time::Instant::now() + deadline;
     let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL_ITEMS));
     let mut lines: Vec<RescanLine> = Vec::with_capacity(pending.len());
     let mut handles = Vec::with_capacity(pending.len());
-    for p in &pending {
-        let mut line = RescanLine {
-            requester: p.key.org.clone(),
-            plan: p.key.id.clone(),
-            item: p.item.clone(),
-            issue: p.issue.clone(),
-            asset: p.asset.clone(),
+    for (effect, vendor) in pending {
+        let Effect::Rescan {
+            requester,
+            plan,
+            item,
+            issue,
+            asset,
+            vendor: vendor_id,
+        } = &effect
+        else {
+            continue;
+        };
+        lines.push(RescanLine {
+            requester: requester.clone(),
+            plan: plan.clone(),
+            item: item.clone(),
+            issue: issue.clone(),
+            asset: asset.clone(),
             outcome: None,
             response: None,
             error: None,
-        };
-        let footprint = match store.state().orgs.get(&p.vendor) {
-            None => Err(problem(
-                "unknown_vendor",
-                format!("no organisation `{}`", posture_core::echo(&p.vendor)),
-            )),
-            Some(org) => in_footprint(org, &p.asset).map_err(|m| problem("outside_footprint", m)),
-        };
-        if let Err(e) = footprint {
-            line.error = Some(e);
-            lines.push(line);
+        });
+        let Some(vendor) = vendor else {
+            if let Some(l) = lines.last_mut() {
+                l.error = Some(problem(
+                    "unknown_vendor",
+                    format!("no organisation `{}`", posture_core::echo(vendor_id)),
+                ));
+            }
             handles.push(None);
             continue;
-        }
-        let mut cfg = config.clone();
-        cfg.ports = ports_for(&p.issue, ports.as_deref());
-        let (asset, issue, limit) = (p.asset.clone(), p.issue.clone(), limit.clone());
+        };
+        let (mut s, limit) = (scanner.clone(), limit.clone());
         handles.push(Some(rt.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let left = stop_at.saturating_duration_since(tokio::time::Instant::now());
-            cfg.policy.deadline = cfg.policy.deadline.min(left);
-            let report = posture_signals::scan(std::slice::from_ref(&asset), &cfg).await?;
-            Ok::<_, posture_signals::ScanError>(posture_classify::merged_outcome(
-                report
-                    .signals
-                    .iter()
-                    .filter(|s| s.check == issue && s.asset.eq_ignore_ascii_case(&asset)),
-            ))
+            s.config.policy.deadline = s.config.policy.deadline.min(left);
+            s.rescan(&effect, &vendor).await
         })));
-        lines.push(line);
     }
     // Wait for each item (the scan's own deadline ends it; a second of
     // grace covers its bookkeeping). A panic is that item's internal error.
     let grace = stop_at + Duration::from_secs(1);
-    for (line, handle) in lines.iter_mut().zip(handles) {
+    let mut requests = Vec::new();
+    let mut recorded = Vec::new();
+    let now = Timestamp(chrono::Utc::now());
+    for (i, handle) in handles.into_iter().enumerate() {
         let Some(handle) = handle else { continue };
         let abort = handle.abort_handle();
         let joined = rt.block_on(async { tokio::time::timeout_at(grace, handle).await });
-        let (outcome, error) = match joined {
-            Ok(Ok(Ok(outcome))) => (outcome, None),
-            Ok(Ok(Err(scan))) => (
-                Outcome::Inconclusive,
-                Some(problem(scan.code(), scan.to_string())),
+        let (outcome, command, error) = match joined {
+            Ok(Ok(Ok(answer))) => (Some(answer.outcome), Some(answer.command), None),
+            Ok(Ok(Err(HostError::OutsideFootprint(m)))) => {
+                (None, None, Some(problem("outside_footprint", m)))
+            }
+            Ok(Ok(Err(e))) => (
+                Some(Outcome::Inconclusive),
+                None,
+                Some(problem(e.code(), e.to_string())),
             ),
             Ok(Err(join)) => (
-                Outcome::Inconclusive,
+                Some(Outcome::Inconclusive),
+                None,
                 Some(problem(
                     "internal",
                     format!("the rescan task failed: {join}"),
@@ -192,7 +178,8 @@ pub fn run_rescans(
             Err(_) => {
                 abort.abort();
                 (
-                    Outcome::Inconclusive,
+                    Some(Outcome::Inconclusive),
+                    None,
                     Some(problem(
                         "deadline",
                         format!("not finished within {} ms", deadline.as_millis()),
@@ -200,32 +187,34 @@ pub fn run_rescans(
                 )
             }
         };
-        line.outcome = Some(outcome);
-        line.error = error;
-    }
-    let now = Timestamp(chrono::Utc::now());
-    let mut requests = Vec::new();
-    let mut recorded = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let Some(outcome) = line.outcome else {
+        let Some(line) = lines.get_mut(i) else {
             continue;
         };
-        requests.push(Request {
-            actor: posture_plan::HOST.to_owned(),
-            at: now,
-            command: Command::record_rescan(
-                &format!("{}/{}", line.requester, line.plan),
-                &line.item,
-                outcome,
-            ),
-        });
-        recorded.push(i);
+        line.outcome = outcome;
+        line.error = error;
+        if let Some(outcome) = outcome {
+            let command = command.unwrap_or_else(|| {
+                Command::record_rescan(
+                    &format!("{}/{}", line.requester, line.plan),
+                    &line.item,
+                    outcome,
+                )
+            });
+            requests.push(Request {
+                actor: posture_plan::HOST.to_owned(),
+                at: now,
+                command,
+            });
+            recorded.push(i);
+        }
     }
     let responses = store
         .run_batch(&requests)
         .map_err(|e| store_error(store_path, &e))?;
     for (i, r) in recorded.into_iter().zip(responses) {
-        lines[i].response = Some(r);
+        if let Some(l) = lines.get_mut(i) {
+            l.response = Some(r);
+        }
     }
     Ok(lines)
 }
@@ -240,25 +229,27 @@ pub fn rescan(
     deadline_ms: Option<u64>,
     ports: Option<&str>,
 ) -> Result<String, CliError> {
-    let ports = ports
-        .map(posture_signals::parse_ports)
-        .transpose()
-        .map_err(|e| CliError::Usage(format!("--ports: {e}")))?;
+    let mut scanner = Scanner::default();
+    if let Some(p) = ports {
+        let (ports, rules) =
+            posture::host::parse_ports(p).map_err(|e| CliError::Usage(format!("--ports: {e}")))?;
+        scanner = scanner.with_ports(ports, rules);
+    }
     if !store_path.is_file() {
         return Err(CliError::Io {
             path: store_path.display().to_string(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such event store"),
         });
     }
-    let mut store = open_write(store_path, catalog)?;
-    let mut config = ScanConfig::default();
-    config.policy.nameserver = nameserver;
+    let mut store = open_write(store_path, catalog.clone())?;
+    scanner.catalog = catalog;
+    scanner.config.policy.nameserver = nameserver;
     if let Some(ms) = timeout_ms {
-        config.policy.timeout = Duration::from_millis(ms.max(1));
+        scanner.config.policy.timeout = Duration::from_millis(ms.max(1));
     }
     let deadline = deadline_ms.map(|ms| Duration::from_millis(ms.max(1)));
     let rt = crate::scan_cmd::runtime()?;
-    let lines = run_rescans(&rt, &mut store, store_path, config, ports, deadline)?;
+    let lines = run_rescans(&rt, &mut store, store_path, &scanner, deadline)?;
     let mut out = String::new();
     for l in &lines {
         out.push_str(&serde_json::to_string(l)?);

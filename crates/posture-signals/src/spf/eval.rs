@@ -51,6 +51,7 @@ pub async fn check_host<D: SpfDns>(dns: &D, req: &SpfRequest<'_>, domain: &str) 
         lookups: 0,
         void_lookups: 0,
         limit_exceeded: false,
+        failure: None,
     };
     let v = ev.check(domain.to_owned()).await;
     SpfOutcome {
@@ -61,6 +62,9 @@ pub async fn check_host<D: SpfDns>(dns: &D, req: &SpfRequest<'_>, domain: &str) 
         void_lookups: ev.void_lookups,
         matched: v.matched,
         limit_exceeded: ev.limit_exceeded,
+        failure: (v.result == SpfResult::Temperror)
+            .then_some(ev.failure)
+            .flatten(),
     }
 }
 
@@ -124,6 +128,8 @@ struct Evaluator<'a, D> {
     lookups: u32,
     void_lookups: u32,
     limit_exceeded: bool,
+    /// The first DNS failure met (the reason of a temperror).
+    failure: Option<super::Reason>,
 }
 
 impl<'a, D: SpfDns> Evaluator<'a, D> {
@@ -147,6 +153,7 @@ impl<'a, D: SpfDns> Evaluator<'a, D> {
             }
             Lookup::NoData => Vec::new(),
             Lookup::Failed(e) => {
+                self.failure.get_or_insert(e);
                 return Verdict::new(
                     SpfResult::Temperror,
                     format!("DNS error looking up TXT of {domain}: {e}"),
@@ -350,9 +357,12 @@ impl<'a, D: SpfDns> Evaluator<'a, D> {
                         self.count_void()?;
                         Ok(false)
                     }
-                    Lookup::Failed(e) => Err(Abort::temp(format!(
-                        "DNS error looking up addresses of {target}: {e}"
-                    ))),
+                    Lookup::Failed(e) => {
+                        self.failure.get_or_insert(e);
+                        Err(Abort::temp(format!(
+                            "DNS error looking up addresses of {target}: {e}"
+                        )))
+                    }
                 }
             }
             Mechanism::Mx {
@@ -370,6 +380,7 @@ impl<'a, D: SpfDns> Evaluator<'a, D> {
                         return Ok(false);
                     }
                     Lookup::Failed(e) => {
+                        self.failure.get_or_insert(e);
                         return Err(Abort::temp(format!(
                             "DNS error looking up MX of {target}: {e}"
                         )));
@@ -395,6 +406,7 @@ impl<'a, D: SpfDns> Evaluator<'a, D> {
                         }
                         Lookup::NxDomain | Lookup::NoData => {}
                         Lookup::Failed(e) => {
+                            self.failure.get_or_insert(e);
                             return Err(Abort::temp(format!(
                                 "DNS error looking up addresses of MX host {host}: {e}"
                             )));
@@ -420,9 +432,12 @@ impl<'a, D: SpfDns> Evaluator<'a, D> {
                         self.count_void()?;
                         Ok(false)
                     }
-                    Lookup::Failed(e) => Err(Abort::temp(format!(
-                        "DNS error looking up A of {target}: {e}"
-                    ))),
+                    Lookup::Failed(e) => {
+                        self.failure.get_or_insert(e);
+                        Err(Abort::temp(format!(
+                            "DNS error looking up A of {target}: {e}"
+                        )))
+                    }
                 }
             }
         }
@@ -611,7 +626,7 @@ mod outcome_tests {
         async fn txt(&self, name: &str) -> Lookup<Vec<String>> {
             match self.0.get(name) {
                 Some(t) => Lookup::Records(t.iter().map(|s| (*s).to_owned()).collect()),
-                None if name.starts_with("timeout.") => Lookup::Failed("timeout".into()),
+                None if name.starts_with("timeout.") => Lookup::Failed(crate::spf::Reason::Timeout),
                 None => Lookup::NxDomain,
             }
         }

@@ -4,6 +4,7 @@
 //! section 4 over any DNS backend implementing [`SpfDns`]; [`parse_record`]
 //! parses a `v=spf1` record on its own.
 
+pub use posture_core::observe::Reason;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -77,8 +78,9 @@ pub enum Lookup<T> {
     NxDomain,
     /// The name exists but has no records of the asked type.
     NoData,
-    /// The query failed: timeout, SERVFAIL, refused, truncated...
-    Failed(String),
+    /// The query failed: timeout, SERVFAIL, refused, truncated, a CNAME
+    /// loop... (a closed set: [`Reason`]).
+    Failed(Reason),
 }
 
 /// The DNS the evaluator needs. Implemented by the hickory-backed collector
@@ -126,4 +128,6 @@ pub struct SpfOutcome {
     pub matched: Option<String>,
     /// Whether the 10-lookup or the 2-void-lookup limit was exceeded.
     pub limit_exceeded: bool,
+    /// On `temperror`: the first DNS failure met.
+    pub failure: Option<Reason>,
 }

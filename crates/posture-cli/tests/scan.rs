@@ -1,0 +1,211 @@
+//! `posture scan` and `posture checks` under hostile input: the registry,
+//! check selection, every option checked before any packet, names that do
+//! not exist or loop not rated, names that can never be public refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+
+mod common;
+use common::{posture, sandbox, stderr, stdout};
+
+#[test]
+fn checks_lists_the_registry_joined_with_the_rules() {
+    let o = posture(&["checks", "--format", "json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 12);
+    let o = posture(&["catalog", "--format", "json"], None);
+    let catalog: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ids: Vec<&str> = catalog["issues"]
+        .as_array()
+        .or(catalog.as_array())
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in list {
+        for f in ["check", "target", "issues", "description"] {
+            assert!(c.get(f).is_some(), "{c} lacks {f}");
+        }
+        for i in c["issues"].as_array().unwrap() {
+            let i = i.as_str().unwrap();
+            assert!(ids.contains(&i), "{i} is not in the catalog");
+            assert!(seen.insert(i.to_owned()), "{i} listed twice");
+        }
+    }
+    let mx = list.iter().find(|c| c["check"] == "mx").unwrap();
+    assert_eq!(
+        mx["issues"],
+        serde_json::json!(["mx_missing", "mx_cname", "mx_ip_literal"])
+    );
+    let ports = list.iter().find(|c| c["check"] == "ports").unwrap();
+    assert_eq!(ports["target"], "address");
+    assert!(
+        ports["issues"]
+            .as_array()
+            .unwrap()
+            .contains(&"service_redis".into())
+    );
+    // The table fits 80 columns.
+    let o = posture(&["checks", "--format", "table"], None);
+    assert!(stdout(&o).lines().all(|l| l.chars().count() <= 80));
+}
+
+/// A UDP socket standing in for a resolver: anything sent to it shows.
+struct Tripwire(std::net::UdpSocket);
+
+impl Tripwire {
+    fn new() -> Tripwire {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.set_nonblocking(true).unwrap();
+        Tripwire(s)
+    }
+    fn addr(&self) -> String {
+        self.0.local_addr().unwrap().to_string()
+    }
+    fn untouched(&self) -> bool {
+        let mut buf = [0u8; 512];
+        matches!(self.0.recv_from(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+}
+
+#[test]
+fn every_option_is_checked_before_any_packet() {
+    for (args, needle) in [
+        (vec!["--ports", "6379=no_such_issue"], "no_such_issue"),
+        (
+            vec!["--ports", "6379=spf_missing"],
+            "not an exposed-service issue",
+        ),
+        (vec!["--ports", "12345"], "12345"),
+        (vec!["--dkim-selectors", "a..b"], "a..b"),
+        (vec!["--dnsbl", ".."], "--dnsbl"),
+        (vec!["--dnsbl", "zone"], "single label"),
+        (vec!["--checks", "spf,nope"], "unknown check `nope`"),
+        (vec!["--concurrency", "0"], "--concurrency"),
+    ] {
+        let wire = Tripwire::new();
+        let ns = wire.addr();
+        let mut a = vec![
+            "scan",
+            "acme.example",
+            "127.0.0.1",
+            "--nameserver",
+            &ns,
+            "--timeout",
+            "200",
+        ];
+        a.extend_from_slice(&args);
+        let o = posture(&a, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(
+            wire.untouched(),
+            "{args:?}: a packet was sent before the refusal"
+        );
+    }
+    // Targets too: names that can never be public, and one address budget
+    // across all targets (sixteen /16s are a million addresses).
+    let wire = Tripwire::new();
+    let ns = wire.addr();
+    for t in [
+        vec!["localhost"],
+        vec!["db.localhost"],
+        vec!["acme.example", "x.invalid"],
+    ] {
+        let mut a = vec!["scan", "--nameserver", &ns];
+        a.extend_from_slice(&t);
+        let o = posture(&a, None);
+        assert_eq!(o.status.code(), Some(2), "{t:?}");
+    }
+    let blocks: Vec<String> = (0..16).map(|i| format!("127.{i}.0.0/16")).collect();
+    let mut a = vec!["scan", "--nameserver", &ns];
+    a.extend(blocks.iter().map(String::as_str));
+    let o = posture(&a, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1048576"), "{}", stderr(&o));
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(wire.untouched());
+}
+
+fn scan_json(ns: &str, targets: &[&str], extra: &[&str]) -> Value {
+    let mut a = vec![
+        "scan",
+        "--nameserver",
+        ns,
+        "--timeout",
+        "800",
+        "--format",
+        "json",
+    ];
+    a.extend_from_slice(targets);
+    a.extend_from_slice(extra);
+    let o = posture(&a, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+#[test]
+fn names_that_do_not_exist_or_loop_are_not_rated() {
+    use posture_sandbox::RecordValue;
+    let mut w = posture_sandbox::World::new();
+    w.add("loop.example", RecordValue::Cname("loop2.example".into()))
+        .add("loop2.example", RecordValue::Cname("loop.example".into()));
+    let (ns, _stop) = sandbox(w);
+    let ns = ns.to_string();
+    for targets in [
+        vec!["nothing.example"],
+        vec!["nothing.example", "gone.example"],
+        vec!["loop.example"],
+    ] {
+        let v = scan_json(&ns, &targets, &["--ports", "6379"]);
+        assert_eq!(
+            v["scorecard"]["grade"], "?",
+            "{targets:?}: {}",
+            v["scorecard"]
+        );
+        assert!(v["findings"]["findings"].as_array().unwrap().is_empty());
+        assert_eq!(v["findings"]["assessed_factors"], serde_json::json!([]));
+    }
+}
+
+#[test]
+fn checks_select_what_a_scan_runs() {
+    let mut w = posture_sandbox::World::new();
+    w.txt("acme.example", "v=spf1 -all");
+    let (ns, _stop) = sandbox(w);
+    let v = scan_json(
+        &ns.to_string(),
+        &["acme.example"],
+        &["--checks", "spf,dmarc"],
+    );
+    let checks: std::collections::BTreeSet<String> = v["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let r = &o["result"];
+            r["fact"]
+                .as_object()
+                .and_then(|f| f.keys().next().cloned())
+                .or_else(|| r["inconclusive"]["check"].as_str().map(str::to_owned))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        checks,
+        ["dmarc".to_owned(), "spf".to_owned()].into_iter().collect()
+    );
+    let findings: Vec<&str> = v["findings"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["issue"].as_str().unwrap())
+        .collect();
+    assert_eq!(findings, ["dmarc_missing"]);
+}

@@ -1,0 +1,46 @@
+//! One module per check. A check observes one asset and returns one
+//! [`Observation`]: a typed fact, or inconclusive with a [`Reason`]. No
+//! check names a catalog issue: what a fact means is classification's rule.
+
+pub(crate) mod caa;
+pub(crate) mod cname;
+pub(crate) mod dkim;
+pub(crate) mod dmarc;
+pub(crate) mod dnsbl;
+pub(crate) mod dnssec;
+pub(crate) mod mail_policy;
+pub(crate) mod mx;
+pub(crate) mod ns;
+pub(crate) mod ports;
+pub(crate) mod spf;
+
+use crate::dns::Dns;
+use posture_core::Timestamp;
+use posture_core::observe::{Check, Fact, Observation, Reason};
+
+/// What a check runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct Env {
+    /// The scan's DNS client (its permits and rate also pace TCP probes).
+    pub dns: Dns,
+}
+
+/// The instant an observation is made.
+pub(crate) fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now())
+}
+
+/// A fact seen on `asset`.
+pub(crate) fn seen(asset: &str, fact: Fact, detail: impl Into<String>) -> Observation {
+    Observation::seen(asset, fact, now()).detail(detail)
+}
+
+/// A check that could not observe `asset`.
+pub(crate) fn lost(
+    asset: &str,
+    check: Check,
+    reason: Reason,
+    detail: impl Into<String>,
+) -> Observation {
+    Observation::inconclusive(asset, check, reason, detail, now())
+}

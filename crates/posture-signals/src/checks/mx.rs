@@ -1,0 +1,65 @@
+//! MX: the mail exchangers, and what each exchange name is.
+
+use super::{Env, lost, seen};
+use crate::spf::Lookup;
+use posture_core::observe::{Check, Fact, MxExchange, MxFact, MxForm, Observation};
+use std::net::IpAddr;
+
+/// Observes the MX records of `domain`.
+pub(crate) async fn check(env: &Env, domain: &str) -> Observation {
+    let mx = match env.dns.mx(domain).await {
+        Lookup::Failed(r) => return lost(domain, Check::Mx, r, "the MX look-up failed"),
+        Lookup::NxDomain | Lookup::NoData => {
+            return seen(
+                domain,
+                Fact::Mx(MxFact {
+                    null_mx: false,
+                    exchanges: Vec::new(),
+                }),
+                "no MX record",
+            );
+        }
+        Lookup::Records(mx) => mx,
+    };
+    let evidence: Vec<String> = mx.iter().map(|(p, h)| format!("MX {p} {h}")).collect();
+    if mx.len() == 1 && mx.first().is_some_and(|(_, h)| h.is_empty() || h == ".") {
+        return seen(
+            domain,
+            Fact::Mx(MxFact {
+                null_mx: true,
+                exchanges: Vec::new(),
+            }),
+            "null MX: the domain accepts no mail (RFC 7505)",
+        )
+        .evidence(evidence);
+    }
+    let mut exchanges = Vec::with_capacity(mx.len());
+    for (preference, host) in mx {
+        let form = if host.parse::<IpAddr>().is_ok() {
+            MxForm::IpLiteral
+        } else {
+            match env.dns.cname(&host).await {
+                Lookup::Records(targets) => MxForm::Cname { targets },
+                Lookup::Failed(r) => {
+                    return lost(domain, Check::Mx, r, format!("checking MX {host} failed"));
+                }
+                Lookup::NxDomain | Lookup::NoData => MxForm::Name,
+            }
+        };
+        exchanges.push(MxExchange {
+            preference,
+            host,
+            form,
+        });
+    }
+    let detail = format!("{} MX record(s)", exchanges.len());
+    seen(
+        domain,
+        Fact::Mx(MxFact {
+            null_mx: false,
+            exchanges,
+        }),
+        detail,
+    )
+    .evidence(evidence)
+}

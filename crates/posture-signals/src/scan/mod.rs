@@ -1,0 +1,532 @@
+//! The scan: configuration, targets, and the orchestration that runs every
+//! selected check on every target under one [`ScanPolicy`].
+//!
+//! Each check runs as its own task: a check that fails (a panic, a defect)
+//! becomes an `internal` inconclusive observation of that check, never a
+//! silent drop. The deadline ends everything, DNS, probes and the walk over
+//! addresses, and a second of grace bounds what is still running then.
+
+pub(crate) mod targets;
+
+use crate::checks::{self, Env, lost};
+use crate::dns::{Dns, DnsSetupError};
+use crate::policy::ScanPolicy;
+use crate::spf::Lookup;
+use posture_core::observe::{Check, Observation, Reason, TargetKind};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// The ports probed by default: those of the built-in port table
+/// (`posture_classify::PORT_TABLE` says what each means).
+pub const DEFAULT_PORTS: &[u16] = &[
+    21, 22, 23, 139, 389, 445, 1433, 2375, 3306, 3389, 5432, 5900, 6379, 6443, 9200, 11211, 27017,
+];
+
+/// The DKIM selectors probed by default.
+pub const DEFAULT_DKIM_SELECTORS: &[&str] = &[
+    "default",
+    "selector1",
+    "selector2",
+    "google",
+    "k1",
+    "dkim",
+    "mail",
+    "s1",
+    "s2",
+];
+
+/// How long tasks still running at the deadline may take to finish.
+const GRACE: Duration = Duration::from_millis(800);
+
+/// Errors in scan settings or targets (before anything is sent).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// A target that is not a host name, IP address or CIDR block, or a name
+    /// that can never be public.
+    #[error("target `{}`: {reason}", posture_core::echo(.target))]
+    BadTarget {
+        /// The target.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+    /// Address targets larger together than the policy allows.
+    #[error(
+        "targets `{}` cover {addresses} distinct addresses, more than --max-addresses {max}",
+        posture_core::echo(.target)
+    )]
+    TooManyAddresses {
+        /// The address targets.
+        target: String,
+        /// Their distinct addresses.
+        addresses: u128,
+        /// The cap.
+        max: u64,
+    },
+    /// A setting that cannot be used (a DKIM selector or DNSBL zone that is
+    /// not a DNS name, no checks selected, a zero concurrency).
+    #[error("{option}: `{}` {reason}", posture_core::echo(.value))]
+    BadOption {
+        /// The option (`--dkim-selectors`, `--dnsbl`, ...).
+        option: &'static str,
+        /// The value.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The resolver could not be set up.
+    #[error(transparent)]
+    Dns(#[from] DnsSetupError),
+}
+
+impl ScanError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScanError::BadTarget { .. } => "bad_target",
+            ScanError::TooManyAddresses { .. } => "too_many_addresses",
+            ScanError::BadOption { .. } => "bad_option",
+            ScanError::Dns(_) => "dns_setup",
+        }
+    }
+}
+
+/// What a scan checks, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScanConfig {
+    /// Limits.
+    pub policy: ScanPolicy,
+    /// The checks to run (default: all of [`crate::CHECKS`]).
+    pub checks: Vec<Check>,
+    /// TCP ports probed on addresses.
+    pub ports: Vec<u16>,
+    /// DKIM selectors probed on domains.
+    pub dkim_selectors: Vec<String>,
+    /// DNSBL zones consulted for addresses.
+    pub dnsbl_zones: Vec<String>,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            policy: ScanPolicy::default(),
+            checks: Check::ALL.to_vec(),
+            ports: DEFAULT_PORTS.to_vec(),
+            dkim_selectors: DEFAULT_DKIM_SELECTORS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            dnsbl_zones: Vec::new(),
+        }
+    }
+}
+
+impl ScanConfig {
+    /// Whether a check is selected.
+    pub fn wants(&self, c: Check) -> bool {
+        self.checks.contains(&c)
+    }
+
+    /// Checks every setting before anything is sent.
+    ///
+    /// ```
+    /// let mut c = posture_signals::ScanConfig::default();
+    /// assert!(c.validate().is_ok());
+    /// c.dkim_selectors = vec!["a..b".into()];
+    /// assert_eq!(c.validate().unwrap_err().code(), "bad_option");
+    /// ```
+    ///
+    /// # Errors
+    /// A DKIM selector or DNSBL zone that is not a DNS name, no check
+    /// selected, a zero concurrency or timeout.
+    pub fn validate(&self) -> Result<(), ScanError> {
+        let name = |option: &'static str, v: &str| -> Result<(), ScanError> {
+            v.parse::<posture_core::HostName>()
+                .map(|_| ())
+                .map_err(|e| ScanError::BadOption {
+                    option,
+                    value: v.to_owned(),
+                    reason: format!("is not a DNS name: {e}"),
+                })
+        };
+        for s in &self.dkim_selectors {
+            name("--dkim-selectors", s)?;
+        }
+        for z in &self.dnsbl_zones {
+            name("--dnsbl", z)?;
+            if !z.contains('.') {
+                return Err(ScanError::BadOption {
+                    option: "--dnsbl",
+                    value: z.clone(),
+                    reason: "is not a zone (it has a single label)".into(),
+                });
+            }
+        }
+        if self.checks.is_empty() {
+            return Err(ScanError::BadOption {
+                option: "--checks",
+                value: String::new(),
+                reason: "selects no check".into(),
+            });
+        }
+        if self.policy.concurrency == 0 {
+            return Err(ScanError::BadOption {
+                option: "--concurrency",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScanReport {
+    /// Every observation, by asset then check.
+    pub observations: Vec<Observation>,
+    /// Every target and every name the scan reached and reports on.
+    pub assets: Vec<String>,
+    /// DNS queries sent.
+    pub queries: u64,
+}
+
+/// Progress of a scan: items (host names and addresses) done out of total.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Items finished.
+    pub done: AtomicUsize,
+    /// Items in the scan (known once targets are checked).
+    pub total: AtomicUsize,
+}
+
+/// Scans targets (host names, IPs, CIDR blocks) with the selected checks.
+///
+/// # Errors
+/// Bad settings or targets, addresses over the budget, or a resolver that
+/// cannot be set up; nothing is sent in those cases. Once the scan runs it
+/// always returns a report: what could not be observed is inconclusive.
+pub async fn scan(targets: &[String], config: &ScanConfig) -> Result<ScanReport, ScanError> {
+    scan_with_progress(targets, config, Arc::new(Progress::default())).await
+}
+
+/// Awaits a check's task until `stop`: its observation, or an inconclusive
+/// one saying why there is none (`internal` for a failed task, `deadline`
+/// for one still running).
+async fn settle(
+    handle: JoinHandle<Observation>,
+    stop: Instant,
+    asset: &str,
+    check: Check,
+) -> Observation {
+    let abort = handle.abort_handle();
+    match tokio::time::timeout_at(stop, handle).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => lost(
+            asset,
+            check,
+            Reason::Internal,
+            format!("the {check} check failed: {}", panic_text(e)),
+        ),
+        Err(_) => {
+            abort.abort();
+            lost(
+                asset,
+                check,
+                Reason::Deadline,
+                format!("the {check} check did not finish by the deadline"),
+            )
+        }
+    }
+}
+
+fn panic_text(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return e.to_string();
+    }
+    let p = e.into_panic();
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
+}
+
+/// The domain checks selected, in registry order.
+fn domain_checks(config: &ScanConfig) -> Vec<Check> {
+    crate::CHECKS
+        .iter()
+        .filter(|s| matches!(s.target, TargetKind::Domain | TargetKind::HostName))
+        .map(|s| s.check)
+        .filter(|c| config.wants(*c))
+        .collect()
+}
+
+/// What a host's checks saw, and the names they reached.
+type HostSeen = (Vec<Observation>, Vec<String>);
+
+/// Every selected check of a host name, each in its own task.
+async fn host(env: Env, config: Arc<ScanConfig>, name: String, stop: Instant) -> HostSeen {
+    let txt = env.dns.txt(&name).await;
+    // A name that does not exist has no posture to judge, and one whose
+    // alias chain loops says nothing about any record: say so for every
+    // check rather than report records as missing.
+    let unratable = match &txt {
+        Lookup::NxDomain => Some((Reason::Nxdomain, "the name does not exist (NXDOMAIN)")),
+        Lookup::Failed(Reason::CnameLoop) => Some((
+            Reason::CnameLoop,
+            "the name's CNAME chain loops or is longer than 8",
+        )),
+        _ => None,
+    };
+    if let Some((reason, why)) = unratable {
+        return (
+            domain_checks(&config)
+                .into_iter()
+                .map(|c| lost(&name, c, reason, why))
+                .collect(),
+            Vec::new(),
+        );
+    }
+    let mut tasks: Vec<(String, Check, JoinHandle<Observation>)> = Vec::new();
+    let mut spawn = |asset: &str, check: Check, task: JoinHandle<Observation>| {
+        tasks.push((asset.to_owned(), check, task));
+    };
+    macro_rules! run {
+        ($check:expr, |$env:ident, $name:ident| $body:expr) => {
+            if config.wants($check) {
+                let ($env, $name) = (env.clone(), name.clone());
+                spawn(&name, $check, tokio::spawn(async move { $body }));
+            }
+        };
+    }
+    run!(Check::Spf, |e, n| checks::spf::check(&e, &n, &txt).await);
+    run!(Check::Dmarc, |e, n| checks::dmarc::check(&e, &n).await);
+    run!(Check::Mx, |e, n| checks::mx::check(&e, &n).await);
+    run!(Check::Caa, |e, n| checks::caa::check(&e, &n).await);
+    run!(Check::Dnssec, |e, n| checks::dnssec::check(&e, &n).await);
+    run!(Check::MtaSts, |e, n| checks::mail_policy::mta_sts(&e, &n)
+        .await);
+    run!(Check::TlsRpt, |e, n| checks::mail_policy::tls_rpt(&e, &n)
+        .await);
+    run!(Check::Ns, |e, n| checks::ns::check(&e, &n).await);
+    if config.wants(Check::Dkim) {
+        let (e, n, selectors) = (env.clone(), name.clone(), config.dkim_selectors.clone());
+        spawn(
+            &name,
+            Check::Dkim,
+            tokio::spawn(async move { checks::dkim::check(&e, &n, &selectors).await }),
+        );
+    }
+    run!(Check::Cname, |e, n| checks::cname::check(&e, &n).await);
+    // The www. name, when it exists, is reached and reported on.
+    let mut reached = Vec::new();
+    if config.wants(Check::Cname) {
+        let www = format!("www.{name}");
+        let exists = match env.dns.a(&www).await {
+            Lookup::Records(_) => true,
+            Lookup::NxDomain | Lookup::NoData | Lookup::Failed(_) => {
+                matches!(env.dns.cname(&www).await, Lookup::Records(_))
+            }
+        };
+        if exists {
+            let (e, w) = (env.clone(), www.clone());
+            spawn(
+                &www,
+                Check::Cname,
+                tokio::spawn(async move { checks::cname::check(&e, &w).await }),
+            );
+            reached.push(www);
+        }
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for (asset, check, task) in tasks {
+        out.push(settle(task, stop, &asset, check).await);
+    }
+    (out, reached)
+}
+
+/// Every selected check of an address.
+async fn address(env: Env, config: Arc<ScanConfig>, ip: IpAddr, stop: Instant) -> Vec<Observation> {
+    let asset = ip.to_string();
+    let mut tasks: Vec<(Check, JoinHandle<Observation>)> = Vec::new();
+    if config.wants(Check::Ports) && !config.ports.is_empty() {
+        let (e, c) = (env.clone(), config.clone());
+        tasks.push((
+            Check::Ports,
+            tokio::spawn(
+                async move { checks::ports::check(&e, ip, &c.ports, c.policy.timeout).await },
+            ),
+        ));
+    }
+    if config.wants(Check::Dnsbl) {
+        for zone in &config.dnsbl_zones {
+            let (e, z) = (env.clone(), zone.clone());
+            tasks.push((
+                Check::Dnsbl,
+                tokio::spawn(async move { checks::dnsbl::check(&e, ip, &z).await }),
+            ));
+        }
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for (check, task) in tasks {
+        out.push(settle(task, stop, &asset, check).await);
+    }
+    out
+}
+
+/// [`scan`], reporting [`Progress`] for a progress display.
+///
+/// # Errors
+/// As [`scan`].
+pub async fn scan_with_progress(
+    targets: &[String],
+    config: &ScanConfig,
+    progress: Arc<Progress>,
+) -> Result<ScanReport, ScanError> {
+    config.validate()?;
+    let plan = targets::plan(targets, config.policy.max_addresses)?;
+    let dns = Dns::new(&config.policy)?;
+    let stop = dns.deadline() + GRACE;
+    let env = Env { dns: dns.clone() };
+    let cfg = Arc::new(config.clone());
+    let address_checks = (cfg.wants(Check::Ports) && !cfg.ports.is_empty())
+        || (cfg.wants(Check::Dnsbl) && !cfg.dnsbl_zones.is_empty());
+    let addresses = if address_checks { plan.addresses() } else { 0 };
+    progress.total.store(
+        plan.hosts
+            .len()
+            .saturating_add(usize::try_from(addresses).unwrap_or(usize::MAX)),
+        Ordering::Relaxed,
+    );
+    let hosts: Vec<(String, JoinHandle<HostSeen>)> = plan
+        .hosts
+        .iter()
+        .map(|h| {
+            let task = tokio::spawn(host(env.clone(), cfg.clone(), h.clone(), stop));
+            (h.clone(), task)
+        })
+        .collect();
+    let mut observations = Vec::new();
+    let mut assets = plan.assets.clone();
+    if address_checks {
+        // Walk the addresses lazily, a bounded number in flight, until the
+        // deadline: memory follows what was probed, not the address space.
+        let limit = cfg.policy.concurrency.max(1);
+        let mut inflight = tokio::task::JoinSet::new();
+        let mut walk = plan.walk();
+        while !dns.past_deadline() {
+            if inflight.len() >= limit {
+                match tokio::time::timeout_at(stop, inflight.join_next()).await {
+                    Ok(Some(r)) => {
+                        observations.extend(r.unwrap_or_default());
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(None) | Err(_) => break,
+                }
+                continue;
+            }
+            let Some(ip) = walk.next() else { break };
+            inflight.spawn(address(env.clone(), cfg.clone(), ip, stop));
+        }
+        // Addresses never reached: one observation per target and check.
+        for (target, n) in targets::unreached(&plan, &walk.rest()) {
+            for check in [Check::Ports, Check::Dnsbl] {
+                let used = match check {
+                    Check::Ports => cfg.wants(check) && !cfg.ports.is_empty(),
+                    _ => cfg.wants(check) && !cfg.dnsbl_zones.is_empty(),
+                };
+                if used {
+                    observations.push(lost(
+                        &target,
+                        check,
+                        Reason::Deadline,
+                        format!("{n} address(es) not reached before the deadline"),
+                    ));
+                }
+            }
+        }
+        while let Ok(Some(r)) = tokio::time::timeout_at(stop, inflight.join_next()).await {
+            // An address task never panics itself (its checks are settled),
+            // so a join error can only be a cancellation.
+            observations.extend(r.unwrap_or_default());
+            progress.done.fetch_add(1, Ordering::Relaxed);
+        }
+        inflight.abort_all();
+    }
+    for (name, task) in hosts {
+        let abort = task.abort_handle();
+        match tokio::time::timeout_at(stop + GRACE, task).await {
+            Ok(Ok((o, reached))) => {
+                observations.extend(o);
+                for r in reached {
+                    if !assets.contains(&r) {
+                        assets.push(r);
+                    }
+                }
+            }
+            Ok(Err(_)) | Err(_) => {
+                abort.abort();
+                for c in domain_checks(&cfg) {
+                    observations.push(lost(
+                        &name,
+                        c,
+                        Reason::Internal,
+                        "the host's checks did not complete",
+                    ));
+                }
+            }
+        }
+        progress.done.fetch_add(1, Ordering::Relaxed);
+    }
+    observations.sort_by(|a, b| (&a.asset, a.check()).cmp(&(&b.asset, b.check())));
+    Ok(ScanReport {
+        observations,
+        assets,
+        queries: dns.queries(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check whose task panics is reported as `internal`, with the panic's
+    /// message, and one that outlives the deadline as `deadline`: never a
+    /// silent drop.
+    #[tokio::test]
+    async fn a_failing_check_is_an_internal_observation() {
+        let stop = Instant::now() + Duration::from_secs(5);
+        let boom = tokio::spawn(async {
+            let text = String::from_utf8_lossy(b"v=spf\xff").into_owned();
+            // The slice that once panicked on a record like this.
+            #[allow(clippy::string_slice)]
+            let _ = &text[..6];
+            lost("a.example", Check::Spf, Reason::Error, "unreachable")
+        });
+        let o = settle(boom, stop, "a.example", Check::Spf).await;
+        assert_eq!(
+            (o.check(), o.reason()),
+            (Check::Spf, Some(Reason::Internal))
+        );
+        assert!(o.detail.contains("char boundary"), "{}", o.detail);
+        let slow = tokio::spawn(async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            lost("a.example", Check::Mx, Reason::Error, "unreachable")
+        });
+        let o = settle(
+            slow,
+            Instant::now() + Duration::from_millis(50),
+            "a.example",
+            Check::Mx,
+        )
+        .await;
+        assert_eq!(o.reason(), Some(Reason::Deadline));
+    }
+}

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod parsers;
+
 /// Directory of this crate.
 pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

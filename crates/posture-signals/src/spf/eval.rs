@@ -26,15 +26,7 @@ pub async fn check_host<D: SpfDns>(dns: &D, req: &SpfRequest<'_>, domain: &str) 
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(req.ip, IpAddr::V4),
         v4 => v4,
     };
-    let (local, sender_domain) = if req.sender.is_empty() {
-        ("postmaster".to_owned(), req.helo.to_owned())
-    } else {
-        match req.sender.rsplit_once('@') {
-            Some(("", d)) => ("postmaster".to_owned(), d.to_owned()),
-            Some((l, d)) => (l.to_owned(), d.to_owned()),
-            None => ("postmaster".to_owned(), req.sender.to_owned()),
-        }
-    };
+    let (local, sender_domain) = identity(req);
     let receiver = if req.receiver.is_empty() {
         "unknown"
     } else {
@@ -66,6 +58,57 @@ pub async fn check_host<D: SpfDns>(dns: &D, req: &SpfRequest<'_>, domain: &str) 
             .then_some(ev.failure)
             .flatten(),
     }
+}
+
+/// The sender's local part and domain (RFC 7208 section 4.3: an empty
+/// local part, or an empty sender, is `postmaster`, at the HELO name).
+fn identity(req: &SpfRequest<'_>) -> (String, String) {
+    if req.sender.is_empty() {
+        ("postmaster".to_owned(), req.helo.to_owned())
+    } else {
+        match req.sender.rsplit_once('@') {
+            Some(("", d)) => ("postmaster".to_owned(), d.to_owned()),
+            Some((l, d)) => (l.to_owned(), d.to_owned()),
+            None => ("postmaster".to_owned(), req.sender.to_owned()),
+        }
+    }
+}
+
+/// Expands an SPF macro-string (RFC 7208 section 7) for `req` checking
+/// `domain`, as an `exp=` explanation when `explanation` (which allows `c`,
+/// `r` and `t`). `%{p}` expands to `unknown`: no PTR look-up is made.
+///
+/// ```
+/// use posture_signals::spf::{SpfRequest, expand_macros};
+/// let req = SpfRequest { ip: "192.0.2.3".parse().unwrap(), sender: "strong-bad@email.example.com",
+///     helo: "mx.example.org", receiver: "posture" };
+/// assert_eq!(expand_macros("%{ir}.%{v}._spf.%{d2}", &req, "email.example.com", false).unwrap(),
+///     "3.2.0.192.in-addr._spf.example.com");
+/// assert!(expand_macros("%{c}", &req, "email.example.com", false).is_err());
+/// ```
+///
+/// # Errors
+/// A malformed macro-string, or a letter not allowed where it is used.
+pub fn expand_macros(
+    text: &str,
+    req: &SpfRequest<'_>,
+    domain: &str,
+    explanation: bool,
+) -> Result<String, super::SpfSyntaxError> {
+    let (local, sender_domain) = identity(req);
+    let sender = format!("{local}@{sender_domain}");
+    let ctx = MacroContext {
+        sender: &sender,
+        local: &local,
+        sender_domain: &sender_domain,
+        domain,
+        ip: req.ip,
+        helo: req.helo,
+        receiver: req.receiver,
+        validated: None,
+        explanation,
+    };
+    MacroString::parse(text)?.expand(&ctx)
 }
 
 /// The result of evaluating one record (top level, include or redirect).

@@ -13,7 +13,7 @@ mod eval;
 mod macros;
 mod record;
 
-pub use eval::check_host;
+pub use eval::{check_host, expand_macros};
 pub use record::{
     DomainSpec, Mechanism, Qualifier, SpfRecord, SpfSyntaxError, Term, is_spf1, parse_record,
 };

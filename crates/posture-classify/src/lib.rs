@@ -246,10 +246,17 @@ pub fn classify(
     // with a fact (an inconclusive observation says nothing about its asset,
     // so it never enlarges the footprint).
     let mut all_assets: Vec<String> = assets.to_vec();
+    let mut known: BTreeSet<String> = assets.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let footprint = posture_core::Footprint::from_strs(assets).ok();
     for o in observations.iter().filter(|o| o.fact().is_some()) {
-        if !all_assets.iter().any(|a| a.eq_ignore_ascii_case(&o.asset))
-            && !covered(assets, &o.asset)
-        {
+        let covered = || {
+            posture_core::AssetKey::parse_single(&o.asset)
+                .ok()
+                .zip(footprint.as_ref())
+                .is_some_and(|(key, fp)| fp.covers(&key))
+        };
+        if !known.contains(&o.asset.to_ascii_lowercase()) && !covered() {
+            known.insert(o.asset.to_ascii_lowercase());
             all_assets.push(o.asset.clone());
         }
     }
@@ -264,16 +271,6 @@ pub fn classify(
         },
         inconclusive,
     })
-}
-
-/// Whether an address asset lies in one of the listed blocks.
-fn covered(assets: &[String], asset: &str) -> bool {
-    let Ok(key) = posture_core::AssetKey::parse_single(asset) else {
-        return false;
-    };
-    posture_core::Footprint::from_strs(assets)
-        .map(|fp| fp.covers(&key))
-        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -205,22 +205,24 @@ fn port_open(f: &Fact, ports: &PortMap, issue: &str) -> Verdict {
     let Fact::Ports(p) = f else {
         return Verdict::Silent;
     };
-    let mine: Vec<PortState> = p
+    // Open anywhere wins; else closed; else the first unknown's reason.
+    let mut verdict = Verdict::Silent;
+    for probe in p
         .probes
         .iter()
         .filter(|x| ports.issue(x.port) == Some(issue))
-        .map(|x| x.state)
-        .collect();
-    if mine.contains(&PortState::Open) {
-        Verdict::Detected
-    } else if mine.contains(&PortState::Closed) {
-        Verdict::Clean
-    } else {
-        match mine.first() {
-            Some(PortState::Unknown { reason }) => Verdict::Inconclusive(*reason),
-            _ => Verdict::Silent,
+    {
+        match probe.state {
+            PortState::Open => return Verdict::Detected,
+            PortState::Closed => verdict = Verdict::Clean,
+            PortState::Unknown { reason } => {
+                if verdict == Verdict::Silent {
+                    verdict = Verdict::Inconclusive(reason);
+                }
+            }
         }
     }
+    verdict
 }
 
 macro_rules! port_rule {

@@ -20,6 +20,9 @@ pub struct UnknownVariant {
     pub expected: String,
 }
 
+/// A closed set with a wire spelling per member: the enum, `ALL`,
+/// `as_str`, `index`, `Display` and a `FromStr` whose error names the
+/// accepted spellings. Used here and by [`crate::observe`].
 macro_rules! closed_enum {
     (
         $(#[$meta:meta])*
@@ -28,7 +31,7 @@ macro_rules! closed_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
@@ -49,18 +52,18 @@ macro_rules! closed_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownVariant;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::UnknownVariant;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $( $text => Ok($name::$variant), )+
-                    _ => Err(UnknownVariant {
+                    _ => Err($crate::UnknownVariant {
                         kind: $kind,
                         value: s.to_owned(),
                         expected: [$($text),+].join(", "),
@@ -70,6 +73,7 @@ macro_rules! closed_enum {
         }
     };
 }
+pub(crate) use closed_enum;
 
 closed_enum! {
     /// How bad an issue type is. Info and positive types never change a score.

@@ -15,59 +15,12 @@
 //! assert!(json["result"]["fact"]["caa"].is_object());
 //! ```
 
+use crate::enums::closed_enum;
 use crate::time::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident, $kind:literal {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The wire spelling.
-            pub const fn as_str(self) -> &'static str {
-                match self { $( $name::$variant => $text, )+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = crate::UnknownVariant;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $( $text => Ok($name::$variant), )+
-                    _ => Err(crate::UnknownVariant {
-                        kind: $kind,
-                        value: s.to_owned(),
-                        expected: [$($text),+].join(", "),
-                    }),
-                }
-            }
-        }
-    };
-}
-
-wire_enum! {
+closed_enum! {
     /// A check the collector can run. Each yields one kind of [`Fact`].
     Check, "check" {
         /// SPF: the `v=spf1` records and their RFC 7208 evaluation.
@@ -97,7 +50,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+closed_enum! {
     /// What a check runs on.
     TargetKind, "target kind" {
         /// A domain target (its own records and policies).
@@ -111,7 +64,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+closed_enum! {
     /// Why a check could not observe: it is inconclusive, never a finding.
     Reason, "reason" {
         /// No answer within the per-query or per-connection timeout.
@@ -137,7 +90,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+closed_enum! {
     /// An SPF mechanism qualifier (RFC 7208 section 4.6.2).
     SpfQualifier, "SPF qualifier" {
         /// `+`.
@@ -151,7 +104,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+closed_enum! {
     /// The result of a conclusive SPF evaluation (a temporary error makes
     /// the evaluation inconclusive instead).
     SpfVerdict, "SPF result" {
@@ -170,7 +123,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+closed_enum! {
     /// A DMARC policy (`p=` / `sp=`).
     DmarcPolicy, "DMARC policy" {
         /// Monitor only.

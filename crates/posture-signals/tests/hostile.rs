@@ -182,6 +182,31 @@ async fn names_that_do_not_exist_are_not_rated() {
     assert_eq!(assessed, 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dangling_alias_as_a_target_is_found_not_skipped() {
+    let mut w = World::new();
+    w.add(
+        "www.dang.example",
+        RecordValue::Cname("gone.cloud.example".into()),
+    );
+    let s = DnsSandbox::start(w).await.unwrap();
+    let r = scan(&targets(&["www.dang.example"]), &config(s.addr()))
+        .await
+        .unwrap();
+    let (_, findings, _) = judged(&r, "www.dang.example");
+    assert_eq!(
+        findings,
+        ["dangling_cname"],
+        "the alias answers NXDOMAIN, and that is the finding"
+    );
+    assert!(
+        r.observations
+            .iter()
+            .filter(|o| o.check() != Check::Cname)
+            .all(|o| o.reason() == Some(Reason::Nxdomain))
+    );
+}
+
 #[tokio::test]
 async fn names_that_can_never_be_public_are_refused() {
     let mut c = ScanConfig::default();

@@ -8,6 +8,7 @@
 //! - [`Scanner::rescan`]: an [`Effect::Rescan`] → a targeted observation of
 //!   that one issue on that one asset (inside the vendor's footprint) and
 //!   the `record_rescan` command that reports it.
+//! - [`domain_entries`]: one organisation's findings as portfolio entries.
 //! - [`merge_first_seen`]: keep a finding's first sighting across scans.
 //! - [`blocking`]: the same calls for hosts without an async runtime.
 //!
@@ -259,11 +260,13 @@ impl Scanner {
     pub async fn entity(&self, domain: &str, targets: &[String]) -> Result<DomainEntry, HostError> {
         let out = self.scan(targets, domain).await?;
         let doc = out.classification.document;
-        Ok(DomainEntry {
-            domain: domain.to_owned(),
-            assets: doc.assets,
-            findings: doc.findings,
-        })
+        Ok(domain_entries(&[domain.to_owned()], &doc)
+            .pop()
+            .unwrap_or(DomainEntry {
+                domain: domain.to_owned(),
+                assets: doc.assets,
+                findings: doc.findings,
+            }))
     }
 
     /// Answers a rescan request: checks the asset against the vendor's
@@ -308,6 +311,51 @@ impl Scanner {
             command: Command::record_rescan(&format!("{requester}/{plan}"), item, outcome),
         })
     }
+}
+
+/// Splits one organisation's findings document into portfolio domain
+/// entries: each asset and finding goes to the domain it is (or is under);
+/// addresses, and names under none of them, go to the first domain.
+///
+/// ```
+/// use posture::FindingsDocument;
+/// let doc = FindingsDocument::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
+///   "assets": ["a.example", "www.b.example", "192.0.2.7"], "findings": [{"issue": "dangling_cname",
+///   "asset": "www.b.example", "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z",
+///   "status": "open"}]}"#).unwrap();
+/// let e = posture::host::domain_entries(&["a.example".into(), "b.example".into()], &doc);
+/// assert_eq!((e[0].assets.as_slice(), e[1].assets.as_slice()), (&["192.0.2.7".to_string()][..], &["www.b.example".to_string()][..]));
+/// assert_eq!(e[1].findings.len(), 1);
+/// ```
+pub fn domain_entries(domains: &[String], document: &FindingsDocument) -> Vec<DomainEntry> {
+    let home = |asset: &str| -> usize {
+        let a = asset.to_ascii_lowercase();
+        domains
+            .iter()
+            .position(|d| a == *d || a.ends_with(&format!(".{d}")))
+            .unwrap_or(0)
+    };
+    let mut entries: Vec<DomainEntry> = domains
+        .iter()
+        .map(|d| DomainEntry {
+            domain: d.clone(),
+            assets: Vec::new(),
+            findings: Vec::new(),
+        })
+        .collect();
+    for a in &document.assets {
+        if let Some(e) = entries.get_mut(home(a)) {
+            if !e.domain.eq_ignore_ascii_case(a) {
+                e.assets.push(a.clone());
+            }
+        }
+    }
+    for f in &document.findings {
+        if let Some(e) = entries.get_mut(home(&f.asset)) {
+            e.findings.push(f.clone());
+        }
+    }
+    entries
 }
 
 /// Keeps the earlier first sighting of every finding still open: the score

@@ -136,40 +136,10 @@ pub(super) fn summary(org: &SampleOrg, services: &Services, s: &ScanOutput) -> S
     }
 }
 
-/// Splits one organisation's scan into portfolio domain entries: each asset
-/// and finding goes to the domain it is (or is under); addresses go to the
-/// first domain.
+/// One organisation's scan as portfolio domain entries (the host API's
+/// split).
 pub(super) fn domain_entries(org: &SampleOrg, scan: &ScanOutput) -> Vec<DomainEntry> {
-    let names = org.domain_names();
-    let home = |asset: &str| -> usize {
-        let a = asset.to_ascii_lowercase();
-        names
-            .iter()
-            .position(|d| a == *d || a.ends_with(&format!(".{d}")))
-            .unwrap_or(0)
-    };
-    let mut entries: Vec<DomainEntry> = names
-        .iter()
-        .map(|d| DomainEntry {
-            domain: d.clone(),
-            assets: Vec::new(),
-            findings: Vec::new(),
-        })
-        .collect();
-    for a in &scan.findings.assets {
-        let i = home(a);
-        if let Some(e) = entries.get_mut(i) {
-            if !e.domain.eq_ignore_ascii_case(a) {
-                e.assets.push(a.clone());
-            }
-        }
-    }
-    for f in &scan.findings.findings {
-        if let Some(e) = entries.get_mut(home(&f.asset)) {
-            e.findings.push(f.clone());
-        }
-    }
-    entries
+    posture::host::domain_entries(&org.domain_names(), &scan.findings)
 }
 
 pub(super) fn portfolio(

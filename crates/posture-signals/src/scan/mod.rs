@@ -286,13 +286,27 @@ async fn host(env: Env, config: Arc<ScanConfig>, name: String, stop: Instant) ->
         _ => None,
     };
     if let Some((reason, why)) = unratable {
-        return (
-            domain_checks(&config)
-                .into_iter()
-                .map(|c| lost(&name, c, reason, why))
-                .collect(),
-            Vec::new(),
-        );
+        let mut out: Vec<Observation> = domain_checks(&config)
+            .into_iter()
+            .filter(|c| *c != Check::Cname)
+            .map(|c| lost(&name, c, reason, why))
+            .collect();
+        if config.wants(Check::Cname) {
+            // An alias whose target is gone answers NXDOMAIN too: that is
+            // the dangling CNAME, the one thing such a name can show.
+            let alias = if reason == Reason::Nxdomain {
+                let task = tokio::spawn({
+                    let (e, n) = (env.clone(), name.clone());
+                    async move { checks::cname::check(&e, &n).await }
+                });
+                Some(settle(task, stop, &name, Check::Cname).await)
+                    .filter(|o| matches!(o.fact(), Some(posture_core::observe::Fact::Cname(c)) if !c.targets.is_empty()))
+            } else {
+                None
+            };
+            out.push(alias.unwrap_or_else(|| lost(&name, Check::Cname, reason, why)));
+        }
+        return (out, Vec::new());
     }
     let mut tasks: Vec<(String, Check, JoinHandle<Observation>)> = Vec::new();
     let mut spawn = |asset: &str, check: Check, task: JoinHandle<Observation>| {

@@ -1,0 +1,133 @@
+//! The host API against a DNS server and a service on loopback: scan to a
+//! findings document and to a portfolio entry, and answer rescans.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use posture::core::Outcome;
+use posture::host::{HostError, Scanner, blocking, parse_ports};
+use posture::plan_workflow::{Command, Effect, Org};
+use posture_sandbox::{DnsSandbox, RecordValue, World};
+
+fn world() -> World {
+    let mut w = World::new();
+    w.txt("pay.example", "v=spf1 -all")
+        .add(
+            "pay.example",
+            RecordValue::Mx(10, "mail.pay.example".into()),
+        )
+        .add(
+            "mail.pay.example",
+            RecordValue::A("192.0.2.25".parse().unwrap()),
+        )
+        .add(
+            "www.pay.example",
+            RecordValue::Cname("gone.cloud.example".into()),
+        );
+    w
+}
+
+fn vendor() -> Org {
+    Org {
+        name: "Pay".into(),
+        domains: vec!["pay.example".into()],
+        assets: vec!["127.0.0.1".into()],
+        ..Org::default()
+    }
+}
+
+fn rescan(issue: &str, asset: &str) -> Effect {
+    Effect::Rescan {
+        requester: "acme".into(),
+        plan: "p1".into(),
+        item: "i1".into(),
+        vendor: "pay".into(),
+        issue: issue.into(),
+        asset: asset.into(),
+    }
+}
+
+#[test]
+fn scan_entity_and_rescans() {
+    let rt = blocking::runtime().unwrap();
+    let server = rt.block_on(DnsSandbox::start(world())).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (ports, rules) = parse_ports(&format!("{port}=service_redis")).unwrap();
+    let mut s = Scanner::default().with_ports(ports, rules);
+    s.config.policy.nameserver = Some(server.addr());
+    s.config.dkim_selectors = Vec::new();
+
+    // A scan: facts, classified, scored.
+    let targets = vec!["pay.example".to_string(), "127.0.0.1".to_string()];
+    let out = rt.block_on(s.scan(&targets, "Pay")).unwrap();
+    let issues: Vec<&str> = out
+        .classification
+        .document
+        .findings
+        .iter()
+        .map(|f| f.issue.as_str())
+        .collect();
+    for want in ["dmarc_missing", "dangling_cname", "service_redis"] {
+        assert!(issues.contains(&want), "{want} in {issues:?}");
+    }
+    assert!(out.scorecard.score.is_some());
+
+    // The same as a portfolio entry: the www. name is an asset of it.
+    let e = rt.block_on(s.entity("pay.example", &targets)).unwrap();
+    assert_eq!(e.domain, "pay.example");
+    assert!(
+        e.assets.contains(&"www.pay.example".to_string()),
+        "{:?}",
+        e.assets
+    );
+    assert!(e.findings.iter().any(|f| f.issue == "dangling_cname"));
+
+    // Rescans: only the check behind the issue, the command to record it.
+    let a = rt
+        .block_on(s.rescan(&rescan("service_redis", "127.0.0.1"), &vendor()))
+        .unwrap();
+    assert_eq!(a.outcome, Outcome::Detected);
+    assert!(
+        a.observations
+            .iter()
+            .all(|o| o.check() == posture::core::observe::Check::Ports)
+    );
+    assert_eq!(
+        a.command,
+        Command::record_rescan("acme/p1", "i1", Outcome::Detected)
+    );
+    let a = rt
+        .block_on(s.rescan(&rescan("spf_missing", "pay.example"), &vendor()))
+        .unwrap();
+    assert_eq!(a.outcome, Outcome::Clean);
+    let a = rt
+        .block_on(s.rescan(&rescan("dangling_cname", "www.pay.example"), &vendor()))
+        .unwrap();
+    assert_eq!(a.outcome, Outcome::Detected);
+    // An issue no check observes stays pending.
+    let a = rt
+        .block_on(s.rescan(&rescan("tls_weak_protocol", "pay.example"), &vendor()))
+        .unwrap();
+    assert_eq!(a.outcome, Outcome::Inconclusive);
+    assert!(a.observations.is_empty());
+    // Outside the footprint: refused, nothing sent.
+    for asset in ["victim.example", "198.51.100.7", "127.0.0.0/24"] {
+        let e = rt
+            .block_on(s.rescan(&rescan("service_redis", asset), &vendor()))
+            .unwrap_err();
+        assert!(matches!(e, HostError::OutsideFootprint(_)), "{asset}: {e}");
+    }
+    let email = Effect::Email {
+        template: "reminder".into(),
+        to: "x@pay.example".into(),
+        requester: "acme".into(),
+        plan: None,
+    };
+    assert_eq!(
+        rt.block_on(s.rescan(&email, &vendor())).unwrap_err().code(),
+        "not_a_rescan"
+    );
+    drop(listener);
+}

@@ -31,7 +31,7 @@
 
 mod rules;
 
-pub use rules::{Judge, PORT_TABLE, PortMap, RULES, Rule, Verdict, rule_for, rules_of};
+pub use rules::{Context, Judge, PORT_TABLE, PortMap, RULES, Rule, Verdict, rule_for, rules_of};
 
 use posture_core::observe::{Check, Observation, Observed, Reason};
 use posture_core::{Catalog, Factor, Finding, FindingStatus, FindingsDocument, Outcome, Timestamp};
@@ -75,7 +75,14 @@ impl Rules {
     pub fn judge(&self, o: &Observation) -> Vec<(&'static str, Verdict)> {
         match &o.result {
             Observed::Fact(f) => rules_of(f.check())
-                .map(|r| (r.issue, (r.judge)(f, &self.ports, r.issue)))
+                .map(|r| {
+                    let cx = Context {
+                        ports: &self.ports,
+                        issue: r.issue,
+                        at: o.at,
+                    };
+                    (r.issue, (r.judge)(f, &cx))
+                })
                 .collect(),
             Observed::Inconclusive { check, reason } => rules_of(*check)
                 .map(|r| (r.issue, Verdict::Inconclusive(*reason)))

@@ -88,6 +88,164 @@ fn policy(records: usize) -> PolicyRecordFact {
 }
 
 /// (issue, a fact that raises it, a fact that does not).
+fn cert(f: impl FnOnce(&mut CertFact)) -> CertFact {
+    let mut c = CertFact {
+        subject: "CN=a.example".into(),
+        issuer: "CN=Test CA".into(),
+        not_before: at("2026-01-01T00:00:00Z"),
+        not_after: at("2027-01-01T00:00:00Z"),
+        key: KeyFact {
+            algorithm: "rsa".into(),
+            bits: 2048,
+        },
+        signature: "sha256WithRSAEncryption".into(),
+        sha1: false,
+        self_issued: false,
+        names: vec!["a.example".into()],
+    };
+    f(&mut c);
+    c
+}
+
+fn tls(f: impl FnOnce(&mut TlsFact)) -> Fact {
+    let mut t = TlsFact {
+        host: Some("a.example".into()),
+        address: "192.0.2.1".into(),
+        port: 443,
+        via: TlsVia::Direct,
+        handshake: TlsHandshake::Negotiated {
+            version: TlsVersion::Tls13,
+            cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        },
+        chain: vec![cert(|_| {})],
+        trust: CertTrust::Trusted,
+        name_matches: Some(true),
+        legacy: [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11]
+            .into_iter()
+            .map(|version| LegacyProbe {
+                version,
+                state: LegacyState::Refused,
+            })
+            .collect(),
+    };
+    f(&mut t);
+    Fact::Tls(t)
+}
+
+fn leaf(f: impl FnOnce(&mut CertFact)) -> Fact {
+    tls(|t| t.chain = vec![cert(f)])
+}
+
+/// The headers of a well-kept page.
+const GOOD: &[(&str, &str)] = &[
+    (
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    ),
+    (
+        "content-security-policy",
+        "default-src 'self'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("server", "nginx"),
+];
+
+fn answer(
+    url: &str,
+    status: u16,
+    location: Option<&str>,
+    page: Option<&[(&str, &str)]>,
+) -> HttpProbe {
+    HttpProbe::Answered(HttpAnswer {
+        hops: vec![HttpHop {
+            url: url.into(),
+            status,
+            location: location.map(str::to_owned),
+            cookies: vec![],
+        }],
+        page: page.map(|h| {
+            h.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        }),
+    })
+}
+
+/// A site that redirects HTTP to HTTPS and serves `headers` there.
+fn site(headers: &[(&str, &str)]) -> Fact {
+    Fact::Http(HttpFact {
+        host: "a.example".into(),
+        http: answer("http://a.example/", 301, Some("https://a.example/"), None),
+        https: answer("https://a.example/", 200, None, Some(headers)),
+    })
+}
+
+/// The good headers with one replaced or removed.
+fn but(name: &str, value: Option<&'static str>) -> Vec<(&'static str, &'static str)> {
+    let mut h: Vec<(&str, &str)> = GOOD.iter().copied().filter(|(n, _)| *n != name).collect();
+    if let Some(v) = value {
+        let n: &'static str = GOOD
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("x-unknown", |(n, _)| n);
+        h.push((n, v));
+    }
+    h
+}
+
+fn cookie(c: &str) -> Fact {
+    let mut h = site(GOOD);
+    if let Fact::Http(f) = &mut h {
+        if let HttpProbe::Answered(a) = &mut f.https {
+            a.hops[0].cookies = vec![c.into()];
+        }
+    }
+    h
+}
+
+fn served(files: &[(&str, u16, &str)]) -> Fact {
+    Fact::WebFiles(WebFilesFact {
+        origin: Some("https://a.example".into()),
+        files: files
+            .iter()
+            .map(|(path, status, head)| WebFile {
+                path: (*path).into(),
+                fetch: WebFetch::Answered {
+                    status: *status,
+                    content_type: Some("text/plain".into()),
+                    head: (*head).into(),
+                },
+            })
+            .collect(),
+    })
+}
+
+/// A catch-all site: every path answers 200 with the app page.
+fn catch_all() -> Fact {
+    let app = "<!doctype html><html><body><div id=app></div></body></html>";
+    served(&[
+        ("/", 200, app),
+        ("/.git/HEAD", 200, app),
+        ("/.git/config", 200, app),
+        ("/.env", 200, app),
+        (
+            "/.well-known/security.txt",
+            200,
+            "Contact: mailto:security@a.example\n",
+        ),
+    ])
+}
+
+fn smtp(listening: bool, starttls: bool) -> Fact {
+    Fact::Smtp(SmtpFact {
+        mx: "mx.a.example".into(),
+        port: 25,
+        listening,
+        banner: "mx.a.example ESMTP".into(),
+        starttls,
+    })
+}
+
 fn cases() -> Vec<(&'static str, Fact, Fact)> {
     use DmarcPolicy::{None as PNone, Quarantine, Reject};
     let mut v = vec![
@@ -289,6 +447,162 @@ fn cases() -> Vec<(&'static str, Fact, Fact)> {
                 ignored: vec!["192.0.2.1".into()],
             }),
         ),
+        (
+            "tls_weak_protocol",
+            tls(|t| t.legacy[1].state = LegacyState::Accepted),
+            tls(|_| {}),
+        ),
+        (
+            "tls_certificate_expired",
+            leaf(|c| c.not_after = at("2026-10-31T23:59:59Z")),
+            leaf(|c| c.not_after = at("2026-11-01T00:00:01Z")),
+        ),
+        (
+            "tls_certificate_not_yet_valid",
+            leaf(|c| c.not_before = at("2026-11-01T00:00:01Z")),
+            tls(|_| {}),
+        ),
+        (
+            "tls_certificate_expiring_soon",
+            leaf(|c| c.not_after = at("2026-11-14T23:00:00Z")),
+            leaf(|c| c.not_after = at("2026-11-15T00:00:01Z")),
+        ),
+        (
+            "tls_self_signed_certificate",
+            tls(|t| {
+                t.chain = vec![cert(|c| {
+                    c.self_issued = true;
+                    c.issuer = c.subject.clone();
+                })];
+                t.trust = CertTrust::Untrusted {
+                    reason: "unknown issuer".into(),
+                };
+            }),
+            tls(|_| {}),
+        ),
+        (
+            "tls_untrusted_certificate",
+            tls(|t| {
+                t.trust = CertTrust::Untrusted {
+                    reason: "unknown issuer".into(),
+                }
+            }),
+            tls(|_| {}),
+        ),
+        (
+            "tls_hostname_mismatch",
+            tls(|t| t.name_matches = Some(false)),
+            tls(|_| {}),
+        ),
+        (
+            "tls_weak_key",
+            leaf(|c| c.key.bits = 1024),
+            leaf(|c| {
+                c.key = KeyFact {
+                    algorithm: "ec".into(),
+                    bits: 256,
+                }
+            }),
+        ),
+        (
+            "tls_sha1_signature",
+            leaf(|c| {
+                c.signature = "sha1WithRSAEncryption".into();
+                c.sha1 = true;
+            }),
+            // A root's own SHA-1 self-signature is not judged.
+            tls(|t| {
+                t.chain.push(cert(|c| {
+                    c.self_issued = true;
+                    c.sha1 = true;
+                }))
+            }),
+        ),
+        (
+            "http_no_redirect",
+            Fact::Http(HttpFact {
+                host: "a.example".into(),
+                http: answer("http://a.example/", 200, None, Some(GOOD)),
+                https: answer("https://a.example/", 200, None, Some(GOOD)),
+            }),
+            site(GOOD),
+        ),
+        (
+            "https_missing",
+            Fact::Http(HttpFact {
+                host: "a.example".into(),
+                http: answer("http://a.example/", 200, None, Some(GOOD)),
+                https: HttpProbe::NoService,
+            }),
+            site(GOOD),
+        ),
+        (
+            "hsts_missing",
+            site(&but("strict-transport-security", None)),
+            site(GOOD),
+        ),
+        (
+            "hsts_short_max_age",
+            site(&but("strict-transport-security", Some("max-age=86400"))),
+            site(&but("strict-transport-security", Some("max-age=15552000"))),
+        ),
+        (
+            "csp_missing",
+            site(&[
+                ("strict-transport-security", "max-age=31536000"),
+                ("x-frame-options", "DENY"),
+                ("x-content-type-options", "nosniff"),
+            ]),
+            site(GOOD),
+        ),
+        (
+            "x_frame_options_missing",
+            site(&but("content-security-policy", Some("default-src 'self'"))),
+            site(&[
+                ("content-security-policy", "default-src 'self'"),
+                ("x-frame-options", "SAMEORIGIN"),
+            ]),
+        ),
+        (
+            "x_content_type_options_missing",
+            site(&but("x-content-type-options", Some("sniff-away"))),
+            site(GOOD),
+        ),
+        (
+            "insecure_cookie",
+            cookie("sid=1; Secure; Path=/"),
+            cookie("sid=1; Path=/; Secure; HttpOnly; SameSite=Lax"),
+        ),
+        (
+            "server_version_disclosed",
+            site(&but("server", Some("Apache/2.4.41 (Ubuntu)"))),
+            site(GOOD),
+        ),
+        (
+            "exposed_git_directory",
+            served(&[("/.git/HEAD", 200, "ref: refs/heads/main\n")]),
+            catch_all(),
+        ),
+        (
+            "exposed_env_file",
+            served(&[("/.env", 200, "APP_KEY=base64:abc\nDB_PASSWORD=hunter2\n")]),
+            catch_all(),
+        ),
+        (
+            "directory_listing",
+            served(&[(
+                "/",
+                200,
+                "<html><head><title>Index of /</title></head><body><h1>Index of /</h1>",
+            )]),
+            catch_all(),
+        ),
+        (
+            "security_txt_missing",
+            served(&[("/.well-known/security.txt", 404, "not found")]),
+            catch_all(),
+        ),
+        ("smtp_starttls_missing", smtp(true, false), smtp(true, true)),
     ];
     for (port, issue) in PORT_TABLE {
         v.push((
@@ -535,4 +849,94 @@ fn a_rule_outside_the_catalog_is_an_error() {
     )
     .unwrap_err();
     assert_eq!(e.code(), "unknown_issue");
+}
+
+/// A catch-all site, a well-kept one and hosts where nothing listens raise
+/// nothing; where nothing listens every web rule is clean (so a rescan
+/// after a server is taken down verifies), and a handshake that failed
+/// before any certificate leaves the certificate rules open.
+#[test]
+fn clean_and_down_hosts_raise_nothing_and_failures_stay_open() {
+    let rules = Rules::default();
+    let t = at("2026-11-01T00:00:00Z");
+    let judged = |f: Fact| rules.judge(&Observation::seen("a.example", f, t));
+    let down = [
+        tls(|x| {
+            x.handshake = TlsHandshake::NoService;
+            x.chain.clear();
+            x.trust = CertTrust::Unknown;
+            x.name_matches = None;
+            x.legacy.clear();
+        }),
+        Fact::Http(HttpFact {
+            host: "a.example".into(),
+            http: HttpProbe::NoService,
+            https: HttpProbe::NoService,
+        }),
+        Fact::WebFiles(WebFilesFact {
+            origin: None,
+            files: vec![],
+        }),
+        smtp(false, false),
+    ];
+    for f in down {
+        let check = f.check();
+        let verdicts = judged(f);
+        assert_eq!(verdicts.len(), rules_of(check).count());
+        for (issue, v) in verdicts {
+            assert_eq!(
+                v,
+                Verdict::Clean,
+                "{issue} on a host with nothing listening"
+            );
+        }
+    }
+    let mut well_kept = catch_all();
+    if let Fact::WebFiles(w) = &mut well_kept {
+        w.files[0].fetch = WebFetch::Answered {
+            status: 200,
+            content_type: Some("text/html".into()),
+            head: "<!doctype html><title>Welcome</title>".into(),
+        };
+    }
+    for f in [
+        catch_all(),
+        well_kept,
+        site(GOOD),
+        cookie("sid=1; Secure; HttpOnly"),
+        tls(|_| {}),
+        smtp(true, true),
+    ] {
+        for (issue, v) in judged(f) {
+            assert_ne!(v, Verdict::Detected, "{issue} on a well-kept host");
+        }
+    }
+    let failed = tls(|x| {
+        x.handshake = TlsHandshake::Failed {
+            error: "received fatal alert: HandshakeFailure".into(),
+        };
+        x.chain.clear();
+        x.trust = CertTrust::Unknown;
+        x.name_matches = None;
+    });
+    for (issue, v) in judged(failed) {
+        if issue == "tls_weak_protocol" {
+            assert_eq!(v, Verdict::Clean);
+        } else {
+            assert_eq!(v, Verdict::Inconclusive(Reason::Error), "{issue}");
+        }
+    }
+    // A file that got no answer is open, not missing.
+    let mut timed_out = catch_all();
+    if let Fact::WebFiles(w) = &mut timed_out {
+        w.files[4].fetch = WebFetch::Failed {
+            reason: Reason::Timeout,
+        };
+    }
+    let v: BTreeMap<&str, Verdict> = judged(timed_out).into_iter().collect();
+    assert_eq!(
+        v.get("security_txt_missing"),
+        Some(&Verdict::Inconclusive(Reason::Timeout))
+    );
+    assert_eq!(v.get("exposed_env_file"), Some(&Verdict::Clean));
 }

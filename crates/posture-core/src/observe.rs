@@ -47,6 +47,16 @@ closed_enum! {
         Ports = "ports",
         /// DNSBL: listings of an address in blocklist zones.
         Dnsbl = "dnsbl",
+        /// TLS on the HTTPS port: protocols offered, the certificate chain.
+        Tls = "tls",
+        /// HTTP and HTTPS: redirects and security headers of the site.
+        Http = "http",
+        /// Files a site must not (or must) serve: `.git`, `.env`,
+        /// directory listings, `security.txt`.
+        WebFiles = "web_files",
+        /// SMTP on each mail exchanger: STARTTLS after EHLO (and the TLS
+        /// certificate, as a `tls` fact).
+        Smtp = "smtp",
     }
 }
 
@@ -120,6 +130,22 @@ closed_enum! {
         Softfail = "softfail",
         /// The records could not be interpreted.
         Permerror = "permerror",
+    }
+}
+
+closed_enum! {
+    /// A TLS or SSL protocol version.
+    TlsVersion, "TLS version" {
+        /// SSL 3.0.
+        Ssl3 = "ssl3",
+        /// TLS 1.0.
+        Tls10 = "tls1.0",
+        /// TLS 1.1.
+        Tls11 = "tls1.1",
+        /// TLS 1.2.
+        Tls12 = "tls1.2",
+        /// TLS 1.3.
+        Tls13 = "tls1.3",
     }
 }
 
@@ -438,6 +464,253 @@ pub struct DnsblFact {
     pub ignored: Vec<String>,
 }
 
+/// TLS on one address and port: what the handshake negotiated, the chain
+/// the server sent (recorded even when it does not verify), how it
+/// verifies, and which legacy protocols the server still accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFact {
+    /// The name asked for (SNI), when the target is a name.
+    pub host: Option<String>,
+    /// The address connected to.
+    pub address: String,
+    /// The port.
+    pub port: u16,
+    /// How TLS was reached: `direct`, or `starttls` (SMTP).
+    pub via: TlsVia,
+    /// The modern (TLS 1.2/1.3) handshake.
+    pub handshake: TlsHandshake,
+    /// The certificates the server sent, leaf first.
+    pub chain: Vec<CertFact>,
+    /// Whether the chain leads to a trusted root (judged within the leaf's
+    /// validity, so expiry is a separate question).
+    pub trust: CertTrust,
+    /// Whether the leaf is valid for the host name (or address); `None`
+    /// without a certificate.
+    pub name_matches: Option<bool>,
+    /// Legacy protocols probed with raw ClientHellos.
+    pub legacy: Vec<LegacyProbe>,
+}
+
+/// How a TLS session was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsVia {
+    /// TLS from the first byte (HTTPS).
+    Direct,
+    /// Upgraded with STARTTLS (SMTP).
+    Starttls,
+}
+
+/// The modern handshake's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsHandshake {
+    /// Nothing listens on the port (connection refused): no service.
+    NoService,
+    /// A TLS 1.2/1.3 session was established.
+    Negotiated {
+        /// The version.
+        version: TlsVersion,
+        /// The cipher suite.
+        cipher: String,
+    },
+    /// The handshake failed after the server answered.
+    Failed {
+        /// What the TLS library said.
+        error: String,
+    },
+}
+
+/// Whether a certificate chain leads to a trusted root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertTrust {
+    /// No certificate was seen.
+    Unknown,
+    /// It verifies against the platform roots (and any extra anchors).
+    Trusted,
+    /// It does not.
+    Untrusted {
+        /// Why (the verifier's words: unknown issuer, bad signature...).
+        reason: String,
+    },
+}
+
+/// One certificate of a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertFact {
+    /// Subject.
+    pub subject: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Not valid before.
+    pub not_before: Timestamp,
+    /// Not valid after.
+    pub not_after: Timestamp,
+    /// Its public key.
+    pub key: KeyFact,
+    /// Its signature algorithm (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...).
+    pub signature: String,
+    /// Whether that signature uses SHA-1.
+    pub sha1: bool,
+    /// Whether subject and issuer are the same (a root, or self-signed).
+    pub self_issued: bool,
+    /// Its DNS and IP subject alternative names.
+    pub names: Vec<String>,
+}
+
+/// A public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFact {
+    /// `rsa`, `ec`, `ed25519`, `dsa` or another name.
+    pub algorithm: String,
+    /// Its size in bits (the modulus for RSA and DSA, the curve for EC).
+    pub bits: u32,
+}
+
+/// One legacy-protocol probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyProbe {
+    /// The version offered in the ClientHello.
+    pub version: TlsVersion,
+    /// What the server did.
+    pub state: LegacyState,
+}
+
+/// What a server did with a legacy ClientHello.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegacyState {
+    /// It answered with a ServerHello of that version.
+    Accepted,
+    /// It refused (an alert, a close, or another version).
+    Refused,
+    /// The probe said nothing (timeout, the deadline).
+    Unknown {
+        /// Why.
+        reason: Reason,
+    },
+}
+
+/// HTTP and HTTPS on a host name: each scheme's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFact {
+    /// The host.
+    pub host: String,
+    /// The HTTP port's answer to `GET /`.
+    pub http: HttpProbe,
+    /// The HTTPS port's answer to `GET /`, redirects followed.
+    pub https: HttpProbe,
+}
+
+/// One scheme's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpProbe {
+    /// Nothing listens (connection refused).
+    NoService,
+    /// The exchange failed after connecting (a timeout, a reset, a
+    /// handshake that failed).
+    Failed {
+        /// Why.
+        reason: Reason,
+        /// What happened.
+        detail: String,
+    },
+    /// The server answered.
+    Answered(HttpAnswer),
+}
+
+/// What a server answered, redirects followed (at most 5, never off the
+/// target's registrable domain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpAnswer {
+    /// Each response in order: the URL asked, its status, its `Location`.
+    pub hops: Vec<HttpHop>,
+    /// The last response's headers (names lower-case), when it is not a
+    /// redirect.
+    pub page: Option<Vec<(String, String)>>,
+}
+
+/// One request and its response status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpHop {
+    /// The URL asked.
+    pub url: String,
+    /// The status.
+    pub status: u16,
+    /// The `Location` header, for a redirect.
+    pub location: Option<String>,
+    /// The `Set-Cookie` headers.
+    pub cookies: Vec<String>,
+}
+
+/// Files fetched from a site's origin, to be judged by their content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebFilesFact {
+    /// The origin asked (`https://host:port` when HTTPS answers, else
+    /// `http://host:port`); `None` when nothing listens on either port.
+    pub origin: Option<String>,
+    /// One entry per path, in the order asked.
+    pub files: Vec<WebFile>,
+}
+
+/// One fetched path (redirects are not followed: a redirect is not the
+/// file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebFile {
+    /// The path.
+    pub path: String,
+    /// What the server answered.
+    pub fetch: WebFetch,
+}
+
+/// A server's answer for one path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WebFetch {
+    /// A response.
+    Answered {
+        /// The status.
+        status: u16,
+        /// The `Content-Type`, if any.
+        content_type: Option<String>,
+        /// The start of the body (at most 2 KiB, decoded as UTF-8 with
+        /// invalid bytes replaced).
+        head: String,
+    },
+    /// No response (a timeout, a reset, the deadline).
+    Failed {
+        /// Why.
+        reason: Reason,
+    },
+}
+
+/// SMTP on one mail exchanger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFact {
+    /// The exchanger.
+    pub mx: String,
+    /// The port.
+    pub port: u16,
+    /// Whether anything listened.
+    pub listening: bool,
+    /// The greeting.
+    pub banner: String,
+    /// Whether EHLO offered STARTTLS.
+    pub starttls: bool,
+}
+
 /// A fact: what one check saw, tagged by its check on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -467,6 +740,14 @@ pub enum Fact {
     Ports(PortsFact),
     /// See [`DnsblFact`].
     Dnsbl(DnsblFact),
+    /// See [`TlsFact`].
+    Tls(TlsFact),
+    /// See [`HttpFact`].
+    Http(HttpFact),
+    /// See [`WebFilesFact`].
+    WebFiles(WebFilesFact),
+    /// See [`SmtpFact`].
+    Smtp(SmtpFact),
 }
 
 impl Fact {
@@ -485,6 +766,10 @@ impl Fact {
             Fact::Cname(_) => Check::Cname,
             Fact::Ports(_) => Check::Ports,
             Fact::Dnsbl(_) => Check::Dnsbl,
+            Fact::Tls(_) => Check::Tls,
+            Fact::Http(_) => Check::Http,
+            Fact::WebFiles(_) => Check::WebFiles,
+            Fact::Smtp(_) => Check::Smtp,
         }
     }
 }

@@ -37,6 +37,7 @@ mod checks;
 pub mod dkim;
 pub mod dmarc;
 mod dns;
+mod net;
 mod policy;
 mod registry;
 mod scan;

@@ -81,6 +81,30 @@ pub const CHECKS: &[CheckSpec] = &[
         description: "whether a name (a target and its www. name) is an alias, and whether its target resolves",
     },
     CheckSpec {
+        check: Check::Tls,
+        target: TargetKind::HostName,
+        yields: "TlsFact",
+        description: "TLS on the HTTPS port of each host name and address (and after STARTTLS on each MX): protocol, legacy SSL 3.0/TLS 1.0/1.1 ClientHellos, the chain verified against the platform roots and --ca-file, name, dates, key, signature",
+    },
+    CheckSpec {
+        check: Check::Http,
+        target: TargetKind::HostName,
+        yields: "HttpFact",
+        description: "GET / over HTTP and HTTPS, redirects followed on the registrable domain (at most 5): the redirect to https, HSTS, CSP, X-Frame-Options, X-Content-Type-Options, cookies, Server",
+    },
+    CheckSpec {
+        check: Check::WebFiles,
+        target: TargetKind::HostName,
+        yields: "WebFilesFact",
+        description: "/, /.git/HEAD, /.git/config, /.env and /.well-known/security.txt, kept by content (a status code proves nothing)",
+    },
+    CheckSpec {
+        check: Check::Smtp,
+        target: TargetKind::MxHost,
+        yields: "SmtpFact",
+        description: "the greeting and EHLO of each MX on the SMTP port: whether STARTTLS is offered (its certificate is a tls fact)",
+    },
+    CheckSpec {
         check: Check::Ports,
         target: TargetKind::Address,
         yields: "PortsFact",

@@ -296,6 +296,11 @@ impl Scanner {
             Some(rule) => {
                 let mut config = self.config.clone();
                 config.checks = vec![rule.check];
+                if rule.check == Check::Tls {
+                    // A certificate finding on a domain may come from its
+                    // HTTPS port or from an MX after STARTTLS: rerun both.
+                    config.checks.push(Check::Smtp);
+                }
                 if rule.check == Check::Ports {
                     config.ports = self.rules.ports.ports_for(issue);
                 }

@@ -108,7 +108,7 @@ fn scan_entity_and_rescans() {
     assert_eq!(a.outcome, Outcome::Detected);
     // An issue no check observes stays pending.
     let a = rt
-        .block_on(s.rescan(&rescan("tls_weak_protocol", "pay.example"), &vendor()))
+        .block_on(s.rescan(&rescan("leaked_credentials", "pay.example"), &vendor()))
         .unwrap();
     assert_eq!(a.outcome, Outcome::Inconclusive);
     assert!(a.observations.is_empty());

@@ -8,21 +8,43 @@ pub(crate) mod dkim;
 pub(crate) mod dmarc;
 pub(crate) mod dnsbl;
 pub(crate) mod dnssec;
+pub(crate) mod http;
 pub(crate) mod mail_policy;
 pub(crate) mod mx;
 pub(crate) mod ns;
 pub(crate) mod ports;
+pub(crate) mod smtp;
 pub(crate) mod spf;
+pub(crate) mod tls;
+pub(crate) mod web_files;
 
 use crate::dns::Dns;
 use posture_core::Timestamp;
 use posture_core::observe::{Check, Fact, Observation, Reason};
+use std::sync::Arc;
 
 /// What a check runs with.
 #[derive(Debug, Clone)]
 pub(crate) struct Env {
     /// The scan's DNS client (its permits and rate also pace TCP probes).
     pub dns: Dns,
+    /// What the web, TLS and SMTP checks need.
+    pub web: Arc<Web>,
+}
+
+/// Settings of the web, TLS and SMTP checks.
+#[derive(Debug)]
+pub(crate) struct Web {
+    /// The per-connection timeout.
+    pub timeout: std::time::Duration,
+    /// Ports of HTTP and HTTPS.
+    pub ports: crate::net::http::Ports,
+    /// The SMTP port.
+    pub smtp_port: u16,
+    /// Trust anchors for certificate verification.
+    pub trust: crate::net::tls::Trust,
+    /// Whether the TLS check runs after STARTTLS.
+    pub smtp_tls: bool,
 }
 
 /// The instant an observation is made.

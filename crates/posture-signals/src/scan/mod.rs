@@ -12,7 +12,7 @@ use crate::checks::{self, Env, lost};
 use crate::dns::{Dns, DnsSetupError};
 use crate::policy::ScanPolicy;
 use crate::spf::Lookup;
-use posture_core::observe::{Check, Observation, Reason, TargetKind};
+use posture_core::observe::{Check, Observation, Reason, TargetKind, TlsVia};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -110,6 +110,17 @@ pub struct ScanConfig {
     pub dkim_selectors: Vec<String>,
     /// DNSBL zones consulted for addresses.
     pub dnsbl_zones: Vec<String>,
+    /// The HTTP port of every host (80).
+    pub http_port: u16,
+    /// The HTTPS port of every host and address (443).
+    pub https_port: u16,
+    /// The SMTP port of every mail exchanger (25).
+    pub smtp_port: u16,
+    /// Extra trust anchors (DER certificates), beside the platform's roots
+    /// when `platform_roots` (`--ca-file`).
+    pub extra_roots: Vec<Vec<u8>>,
+    /// Whether the platform's roots are trusted (true).
+    pub platform_roots: bool,
 }
 
 impl Default for ScanConfig {
@@ -123,6 +134,11 @@ impl Default for ScanConfig {
                 .map(|s| (*s).to_owned())
                 .collect(),
             dnsbl_zones: Vec::new(),
+            http_port: 80,
+            https_port: 443,
+            smtp_port: 25,
+            extra_roots: Vec::new(),
+            platform_roots: true,
         }
     }
 }
@@ -175,6 +191,29 @@ impl ScanConfig {
                 reason: "selects no check".into(),
             });
         }
+        for (option, port) in [
+            ("--http-port", self.http_port),
+            ("--https-port", self.https_port),
+            ("--smtp-port", self.smtp_port),
+        ] {
+            if port == 0 {
+                return Err(ScanError::BadOption {
+                    option,
+                    value: "0".into(),
+                    reason: "is not a port (1 to 65535)".into(),
+                });
+            }
+        }
+        for (i, der) in self.extra_roots.iter().enumerate() {
+            let d = rustls_pki_types::CertificateDer::from(der.as_slice());
+            if webpki::anchor_from_trusted_cert(&d).is_err() {
+                return Err(ScanError::BadOption {
+                    option: "--ca-file",
+                    value: format!("certificate {}", i + 1),
+                    reason: "is not an X.509 certificate that can be a trust anchor".into(),
+                });
+            }
+        }
         if self.policy.concurrency == 0 {
             return Err(ScanError::BadOption {
                 option: "--concurrency",
@@ -226,23 +265,44 @@ async fn settle(
     asset: &str,
     check: Check,
 ) -> Observation {
+    settle_with(handle, stop, asset, check, |o| o).await
+}
+
+/// [`settle`] for a check that yields several observations (one per mail
+/// exchanger).
+async fn settle_many(
+    handle: JoinHandle<Vec<Observation>>,
+    stop: Instant,
+    asset: &str,
+    check: Check,
+) -> Vec<Observation> {
+    settle_with(handle, stop, asset, check, |o| vec![o]).await
+}
+
+async fn settle_with<T>(
+    handle: JoinHandle<T>,
+    stop: Instant,
+    asset: &str,
+    check: Check,
+    wrap: impl Fn(Observation) -> T,
+) -> T {
     let abort = handle.abort_handle();
     match tokio::time::timeout_at(stop, handle).await {
         Ok(Ok(o)) => o,
-        Ok(Err(e)) => lost(
+        Ok(Err(e)) => wrap(lost(
             asset,
             check,
             Reason::Internal,
             format!("the {check} check failed: {}", panic_text(e)),
-        ),
+        )),
         Err(_) => {
             abort.abort();
-            lost(
+            wrap(lost(
                 asset,
                 check,
                 Reason::Deadline,
                 format!("the {check} check did not finish by the deadline"),
-            )
+            ))
         }
     }
 }
@@ -262,7 +322,12 @@ fn panic_text(e: tokio::task::JoinError) -> String {
 fn domain_checks(config: &ScanConfig) -> Vec<Check> {
     crate::CHECKS
         .iter()
-        .filter(|s| matches!(s.target, TargetKind::Domain | TargetKind::HostName))
+        .filter(|s| {
+            matches!(
+                s.target,
+                TargetKind::Domain | TargetKind::HostName | TargetKind::MxHost
+            )
+        })
         .map(|s| s.check)
         .filter(|c| config.wants(*c))
         .collect()
@@ -339,9 +404,14 @@ async fn host(env: Env, config: Arc<ScanConfig>, name: String, stop: Instant) ->
         );
     }
     run!(Check::Cname, |e, n| checks::cname::check(&e, &n).await);
-    // The www. name, when it exists, is reached and reported on.
+    // The www. name, when it exists, is reached and reported on: its alias
+    // and its site.
+    let web = [Check::Tls, Check::Http, Check::WebFiles]
+        .iter()
+        .any(|c| config.wants(*c));
     let mut reached = Vec::new();
-    if config.wants(Check::Cname) {
+    let mut names = vec![name.clone()];
+    if config.wants(Check::Cname) || web {
         let www = format!("www.{name}");
         let exists = match env.dns.a(&www).await {
             Lookup::Records(_) => true,
@@ -350,18 +420,52 @@ async fn host(env: Env, config: Arc<ScanConfig>, name: String, stop: Instant) ->
             }
         };
         if exists {
-            let (e, w) = (env.clone(), www.clone());
-            spawn(
-                &www,
-                Check::Cname,
-                tokio::spawn(async move { checks::cname::check(&e, &w).await }),
-            );
-            reached.push(www);
+            if config.wants(Check::Cname) {
+                let (e, w) = (env.clone(), www.clone());
+                spawn(
+                    &www,
+                    Check::Cname,
+                    tokio::spawn(async move { checks::cname::check(&e, &w).await }),
+                );
+            }
+            reached.push(www.clone());
+            names.push(www);
         }
     }
+    for n in &names {
+        for (check, wanted) in [
+            (Check::Tls, config.wants(Check::Tls)),
+            (Check::Http, config.wants(Check::Http)),
+            (Check::WebFiles, config.wants(Check::WebFiles)),
+        ] {
+            if !wanted {
+                continue;
+            }
+            let (e, h) = (env.clone(), n.clone());
+            let task = tokio::spawn(async move {
+                match check {
+                    Check::Tls => checks::tls::host(&e, &h).await,
+                    Check::Http => checks::http::check(&e, &h).await,
+                    _ => checks::web_files::check(&e, &h).await,
+                }
+            });
+            spawn(n, check, task);
+        }
+    }
+    let mail = if config.wants(Check::Smtp) {
+        let (e, n) = (env.clone(), name.clone());
+        Some(tokio::spawn(
+            async move { checks::smtp::check(&e, &n).await },
+        ))
+    } else {
+        None
+    };
     let mut out = Vec::with_capacity(tasks.len());
     for (asset, check, task) in tasks {
         out.push(settle(task, stop, &asset, check).await);
+    }
+    if let Some(task) = mail {
+        out.extend(settle_many(task, stop, &name, Check::Smtp).await);
     }
     (out, reached)
 }
@@ -377,6 +481,15 @@ async fn address(env: Env, config: Arc<ScanConfig>, ip: IpAddr, stop: Instant) -
             tokio::spawn(
                 async move { checks::ports::check(&e, ip, &c.ports, c.policy.timeout).await },
             ),
+        ));
+    }
+    if config.wants(Check::Tls) {
+        let (e, a, port) = (env.clone(), asset.clone(), config.https_port);
+        tasks.push((
+            Check::Tls,
+            tokio::spawn(async move {
+                checks::tls::check(&e, &a, None, ip, port, TlsVia::Direct).await
+            }),
         ));
     }
     if config.wants(Check::Dnsbl) {
@@ -408,10 +521,34 @@ pub async fn scan_with_progress(
     let plan = targets::plan(targets, config.policy.max_addresses)?;
     let dns = Dns::new(&config.policy)?;
     let stop = dns.deadline() + GRACE;
-    let env = Env { dns: dns.clone() };
+    let tls = config.wants(Check::Tls);
+    // The roots are read only when a certificate will be verified (reading
+    // the platform's store is file I/O: off the runtime's threads).
+    let trust = if tls {
+        let (platform, extra) = (config.platform_roots, config.extra_roots.clone());
+        tokio::task::spawn_blocking(move || crate::net::tls::Trust::load(platform, &extra))
+            .await
+            .unwrap_or_else(|_| crate::net::tls::Trust::empty())
+    } else {
+        crate::net::tls::Trust::empty()
+    };
+    let env = Env {
+        dns: dns.clone(),
+        web: Arc::new(checks::Web {
+            timeout: config.policy.timeout,
+            ports: crate::net::http::Ports {
+                http: config.http_port,
+                https: config.https_port,
+            },
+            smtp_port: config.smtp_port,
+            trust,
+            smtp_tls: tls,
+        }),
+    };
     let cfg = Arc::new(config.clone());
     let address_checks = (cfg.wants(Check::Ports) && !cfg.ports.is_empty())
-        || (cfg.wants(Check::Dnsbl) && !cfg.dnsbl_zones.is_empty());
+        || (cfg.wants(Check::Dnsbl) && !cfg.dnsbl_zones.is_empty())
+        || cfg.wants(Check::Tls);
     let addresses = if address_checks { plan.addresses() } else { 0 };
     progress.total.store(
         plan.hosts
@@ -451,9 +588,10 @@ pub async fn scan_with_progress(
         }
         // Addresses never reached: one observation per target and check.
         for (target, n) in targets::unreached(&plan, &walk.rest()) {
-            for check in [Check::Ports, Check::Dnsbl] {
+            for check in [Check::Ports, Check::Tls, Check::Dnsbl] {
                 let used = match check {
                     Check::Ports => cfg.wants(check) && !cfg.ports.is_empty(),
+                    Check::Tls => cfg.wants(check),
                     _ => cfg.wants(check) && !cfg.dnsbl_zones.is_empty(),
                 };
                 if used {

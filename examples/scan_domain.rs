@@ -49,6 +49,9 @@ async fn main() -> ExitCode {
     let mut scanner = Scanner::default();
     scanner.config.policy.nameserver = Some(server.addr());
     scanner.config.ports = Vec::new(); // no addresses to probe in this example
+    // Connections (web, TLS, mail checks) stay on loopback, where the
+    // sandbox is.
+    scanner.config.policy.connect_within = "127.0.0.0/8".parse().ok().map(|n| vec![n]);
     let targets = vec!["example-corp.example".to_string()];
     let out = match scanner.scan(&targets, "Example Corp").await {
         Ok(o) => o,

@@ -53,6 +53,14 @@ fn bench(c: &mut Criterion) {
         config.policy.timeout = Duration::from_secs(2);
         config.dkim_selectors = vec!["default".into()];
         config.ports = Vec::new();
+        // DNS throughput, as before the web checks: those are benchmarked
+        // on their own.
+        config.checks = posture_signals::CHECKS
+            .iter()
+            .filter(|s| s.target == posture_signals::TargetKind::Domain)
+            .map(|s| s.check)
+            .collect();
+        config.policy.connect_within = "127.0.0.0/8".parse().ok().map(|n| vec![n]);
         g.bench_with_input(
             BenchmarkId::new("concurrency", concurrency),
             &config,

@@ -168,12 +168,49 @@ struct ScanArgs {
     /// target).
     #[arg(long, value_name = "NAME")]
     organization: Option<String>,
+    #[command(flatten)]
+    web: WebArgs,
     /// Write the findings document that `posture score` reads.
     #[arg(long, value_name = "FILE")]
     findings_out: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+/// Where the web, TLS and mail checks connect, and what they trust.
+#[derive(Debug, Args, Clone, Default)]
+struct WebArgs {
+    /// HTTPS port of every host and address.
+    #[arg(long, value_name = "N", default_value_t = 443)]
+    https_port: u16,
+    /// HTTP port of every host.
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    http_port: u16,
+    /// SMTP port of every mail exchanger.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    smtp_port: u16,
+    /// Extra trust anchors for certificate verification (PEM), beside the
+    /// platform's roots.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Networks connections may go to, comma separated CIDR blocks
+    /// (default: anywhere); a check that would connect elsewhere is
+    /// inconclusive.
+    #[arg(long, value_name = "CIDRS")]
+    connect_within: Option<String>,
+}
+
+impl WebArgs {
+    fn options(self) -> scan_cmd::WebOptions {
+        scan_cmd::WebOptions {
+            https_port: self.https_port,
+            http_port: self.http_port,
+            smtp_port: self.smtp_port,
+            ca_file: self.ca_file,
+            connect_within: self.connect_within,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +242,8 @@ enum WorkflowCommand {
         /// ports of each pending issue).
         #[arg(long, value_name = "LIST")]
         ports: Option<String>,
+        #[command(flatten)]
+        web: WebArgs,
     },
     /// Read plans, contacts and outreach as an actor sees them.
     Query {
@@ -374,6 +413,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 rate: a.rate,
                 max_addresses: a.max_addresses,
                 organization: a.organization,
+                web: a.web.options(),
             };
             scan_cmd::scan(&o, a.findings_out.as_deref(), resolve(a.format))
         }
@@ -392,6 +432,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
                     timeout,
                     deadline,
                     ports,
+                    web,
                 } => workflow_cmd::rescan(
                     &store,
                     catalog,
@@ -399,6 +440,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
                     timeout,
                     deadline,
                     ports.as_deref(),
+                    &web.options(),
                 ),
                 WorkflowCommand::Query {
                     what,

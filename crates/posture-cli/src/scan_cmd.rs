@@ -45,6 +45,83 @@ pub struct ScanOptions {
     pub max_addresses: Option<u64>,
     /// `--organization`.
     pub organization: Option<String>,
+    /// Ports, trust and reach of the web, TLS and mail checks.
+    pub web: WebOptions,
+}
+
+/// `--https-port`, `--http-port`, `--smtp-port`, `--ca-file`,
+/// `--connect-within`.
+#[derive(Debug, Clone)]
+pub struct WebOptions {
+    /// `--https-port`.
+    pub https_port: u16,
+    /// `--http-port`.
+    pub http_port: u16,
+    /// `--smtp-port`.
+    pub smtp_port: u16,
+    /// `--ca-file`.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `--connect-within`.
+    pub connect_within: Option<String>,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        WebOptions {
+            https_port: 443,
+            http_port: 80,
+            smtp_port: 25,
+            ca_file: None,
+            connect_within: None,
+        }
+    }
+}
+
+impl WebOptions {
+    /// Applies the options to a scan configuration.
+    ///
+    /// # Errors
+    /// A CA file that cannot be read or holds no certificate (the I/O
+    /// error names the file), or a network that does not parse.
+    pub fn apply(&self, c: &mut posture_signals::ScanConfig) -> Result<(), CliError> {
+        c.https_port = self.https_port;
+        c.http_port = self.http_port;
+        c.smtp_port = self.smtp_port;
+        if let Some(path) = &self.ca_file {
+            let bytes = std::fs::read(path).map_err(|source| CliError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            c.extra_roots = posture_signals::pem_certificates(&bytes).map_err(|e| {
+                CliError::Usage(format!(
+                    "--ca-file {}: {e}",
+                    echo(&path.display().to_string())
+                ))
+            })?;
+        }
+        if let Some(list) = &self.connect_within {
+            let mut nets = Vec::new();
+            for n in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let net = n
+                    .parse::<ipnetwork::IpNetwork>()
+                    .or_else(|_| n.parse::<IpAddr>().map(ipnetwork::IpNetwork::from))
+                    .map_err(|_| {
+                        CliError::Usage(format!(
+                            "--connect-within: `{}` is not an address or CIDR block",
+                            echo(n)
+                        ))
+                    })?;
+                nets.push(net);
+            }
+            if nets.is_empty() {
+                return Err(CliError::Usage(
+                    "--connect-within: name at least one network".into(),
+                ));
+            }
+            c.policy.connect_within = Some(nets);
+        }
+        Ok(())
+    }
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -113,6 +190,7 @@ pub fn scanner(o: &ScanOptions) -> Result<Scanner, CliError> {
     if let Some(m) = o.max_addresses {
         c.policy.max_addresses = m;
     }
+    o.web.apply(c)?;
     c.validate().map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(s)
 }

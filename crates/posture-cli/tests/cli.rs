@@ -536,6 +536,8 @@ fn scan_writes_findings_that_score_reads() {
     let o = posture(
         &[
             "scan",
+            "--connect-within",
+            "127.0.0.0/8",
             "acme.example",
             "--nameserver",
             &ns.to_string(),
@@ -639,6 +641,8 @@ fn a_clean_scan_scores_100() {
     let o = posture(
         &[
             "scan",
+            "--connect-within",
+            "127.0.0.0/8",
             "clean.example",
             "--nameserver",
             &ns.to_string(),
@@ -700,6 +704,8 @@ fn scan_usage_errors() {
     let o = posture(
         &[
             "scan",
+            "--connect-within",
+            "127.0.0.0/8",
             "10.0.0.0/8",
             "--max-addresses",
             "1024",
@@ -713,6 +719,8 @@ fn scan_usage_errors() {
     let o = posture(
         &[
             "scan",
+            "--connect-within",
+            "127.0.0.0/8",
             "a.example",
             "--ports",
             "12345",
@@ -1044,6 +1052,8 @@ fn workflow_rescan_verifies_a_fix_against_the_server() {
             "--store",
             &st,
             "rescan",
+            "--connect-within",
+            "127.0.0.0/8",
             "--nameserver",
             &ns.to_string(),
             "--timeout",

@@ -15,7 +15,7 @@ fn checks_lists_the_registry_joined_with_the_rules() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let list = v.as_array().unwrap();
-    assert_eq!(list.len(), 12);
+    assert_eq!(list.len(), 16);
     let o = posture(&["catalog", "--format", "json"], None);
     let catalog: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let ids: Vec<&str> = catalog["issues"]
@@ -41,6 +41,18 @@ fn checks_lists_the_registry_joined_with_the_rules() {
         mx["issues"],
         serde_json::json!(["mx_missing", "mx_cname", "mx_ip_literal"])
     );
+    for (check, issue) in [
+        ("tls", "tls_weak_key"),
+        ("http", "hsts_short_max_age"),
+        ("web_files", "security_txt_missing"),
+        ("smtp", "smtp_starttls_missing"),
+    ] {
+        let c = list.iter().find(|c| c["check"] == check).unwrap();
+        assert!(
+            c["issues"].as_array().unwrap().contains(&issue.into()),
+            "{c}"
+        );
+    }
     let ports = list.iter().find(|c| c["check"] == "ports").unwrap();
     assert_eq!(ports["target"], "address");
     assert!(
@@ -91,6 +103,8 @@ fn every_option_is_checked_before_any_packet() {
         let ns = wire.addr();
         let mut a = vec![
             "scan",
+            "--connect-within",
+            "127.0.0.0/8",
             "acme.example",
             "127.0.0.1",
             "--nameserver",
@@ -118,13 +132,25 @@ fn every_option_is_checked_before_any_packet() {
         vec!["db.localhost"],
         vec!["acme.example", "x.invalid"],
     ] {
-        let mut a = vec!["scan", "--nameserver", &ns];
+        let mut a = vec![
+            "scan",
+            "--connect-within",
+            "127.0.0.0/8",
+            "--nameserver",
+            &ns,
+        ];
         a.extend_from_slice(&t);
         let o = posture(&a, None);
         assert_eq!(o.status.code(), Some(2), "{t:?}");
     }
     let blocks: Vec<String> = (0..16).map(|i| format!("127.{i}.0.0/16")).collect();
-    let mut a = vec!["scan", "--nameserver", &ns];
+    let mut a = vec![
+        "scan",
+        "--connect-within",
+        "127.0.0.0/8",
+        "--nameserver",
+        &ns,
+    ];
     a.extend(blocks.iter().map(String::as_str));
     let o = posture(&a, None);
     assert_eq!(o.status.code(), Some(2));
@@ -136,6 +162,8 @@ fn every_option_is_checked_before_any_packet() {
 fn scan_json(ns: &str, targets: &[&str], extra: &[&str]) -> Value {
     let mut a = vec![
         "scan",
+        "--connect-within",
+        "127.0.0.0/8",
         "--nameserver",
         ns,
         "--timeout",

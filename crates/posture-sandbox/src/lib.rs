@@ -14,14 +14,17 @@
 //!
 //! [`TcpService`] is a listener that accepts and drops connections: the
 //! stand-in for an exposed service (Redis, FTP, …) that a TCP probe finds
-//! open. [`sample`] is the world `posture demo` scans: a requesting
+//! open. [`WebServer`] and [`SmtpServer`] are sites and mail exchangers
+//! with certificates from a [`TestCa`]. [`sample`] is the world `posture demo` scans: a requesting
 //! organisation and its vendors, with the fixes each can make.
 
 pub mod sample;
 mod server;
 mod tcp;
+mod web;
 mod world;
 
 pub use server::{DnsSandbox, SandboxError};
 pub use tcp::{ClosedPort, TcpService};
+pub use web::{CertSpec, Identity, Page, Site, SmtpServer, TestCa, WebServer, same_port};
 pub use world::{Fault, RecordKind, RecordValue, World, normalise};

@@ -23,6 +23,9 @@ pub enum SandboxError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A test certificate could not be made or used.
+    #[error("sandbox certificate: {0}")]
+    Certificate(String),
 }
 
 /// A running authoritative DNS server on a loopback address, answering from

@@ -44,6 +44,7 @@ mod scan;
 pub mod spf;
 
 pub use dns::{Dns, DnsSetupError, MAX_CNAME_CHAIN, decode_txt, reverse_name};
+pub use net::tls::pem_certificates;
 pub use policy::ScanPolicy;
 pub use posture_core::observe::{Check, Observation, Reason, TargetKind};
 pub use registry::{CHECKS, CheckSpec, spec};

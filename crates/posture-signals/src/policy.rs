@@ -30,6 +30,27 @@ pub struct ScanPolicy {
     /// Most TXT data read for one name, in bytes; beyond it the check is
     /// inconclusive (`limit`).
     pub max_txt_bytes: usize,
+    /// Networks connections may go to (`None`: anywhere). A connection to
+    /// an address outside them (one a name resolved to, say) is not made:
+    /// its check is inconclusive (`limit`). `--connect-within`.
+    pub connect_within: Option<Vec<ipnetwork::IpNetwork>>,
+}
+
+impl ScanPolicy {
+    /// Whether a connection to `ip` is allowed.
+    ///
+    /// ```
+    /// let mut p = posture_signals::ScanPolicy::default();
+    /// assert!(p.may_connect("192.0.2.1".parse().unwrap()));
+    /// p.connect_within = Some(vec!["127.0.0.0/8".parse().unwrap()]);
+    /// assert!(!p.may_connect("192.0.2.1".parse().unwrap()));
+    /// assert!(p.may_connect("127.0.0.9".parse().unwrap()));
+    /// ```
+    pub fn may_connect(&self, ip: std::net::IpAddr) -> bool {
+        self.connect_within
+            .as_ref()
+            .is_none_or(|nets| nets.iter().any(|n| n.contains(ip)))
+    }
 }
 
 impl Default for ScanPolicy {
@@ -42,6 +63,7 @@ impl Default for ScanPolicy {
             rate: None,
             max_addresses: 65_536,
             max_txt_bytes: 64 * 1024,
+            connect_within: None,
         }
     }
 }

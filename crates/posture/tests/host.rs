@@ -57,6 +57,7 @@ fn scan_entity_and_rescans() {
     let (ports, rules) = parse_ports(&format!("{port}=service_redis")).unwrap();
     let mut s = Scanner::default().with_ports(ports, rules);
     s.config.policy.nameserver = Some(server.addr());
+    s.config.policy.connect_within = Some(vec!["127.0.0.0/8".parse().unwrap()]);
     s.config.dkim_selectors = Vec::new();
 
     // A scan: facts, classified, scored.

@@ -114,6 +114,11 @@ pub(super) fn scanner(
         .map_err(|e| internal("ports")(e.to_string()))?;
     let mut s = Scanner::default().with_ports(ports, rules);
     s.config.policy.nameserver = Some(nameserver);
+    // The demo's world is on loopback, and so is everything it connects to.
+    s.config.policy.connect_within = Some(vec![ipnetwork::IpNetwork::V4(
+        ipnetwork::Ipv4Network::new(std::net::Ipv4Addr::LOCALHOST, 8)
+            .map_err(|e| internal("loopback network")(e.to_string()))?,
+    )]);
     s.config.dnsbl_zones = vec![DNSBL_ZONE.to_owned()];
     Ok(s)
 }

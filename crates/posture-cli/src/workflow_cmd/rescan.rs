@@ -228,8 +228,14 @@ pub fn rescan(
     timeout_ms: Option<u64>,
     deadline_ms: Option<u64>,
     ports: Option<&str>,
+    web: &crate::scan_cmd::WebOptions,
 ) -> Result<String, CliError> {
     let mut scanner = Scanner::default();
+    web.apply(&mut scanner.config)?;
+    scanner
+        .config
+        .validate()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(p) = ports {
         let (ports, rules) =
             posture::host::parse_ports(p).map_err(|e| CliError::Usage(format!("--ports: {e}")))?;

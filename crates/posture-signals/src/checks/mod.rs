@@ -45,6 +45,8 @@ pub(crate) struct Web {
     pub trust: crate::net::tls::Trust,
     /// Whether the TLS check runs after STARTTLS.
     pub smtp_tls: bool,
+    /// The scan's policy (for `connect_within`).
+    pub policy: crate::ScanPolicy,
 }
 
 /// The instant an observation is made.

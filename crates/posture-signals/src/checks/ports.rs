@@ -6,6 +6,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 async fn probe(env: Env, ip: IpAddr, port: u16, timeout: Duration) -> PortProbe {
+    if !env.web.policy.may_connect(ip) {
+        return PortProbe {
+            port,
+            state: PortState::Unknown {
+                reason: Reason::Limit,
+            },
+        };
+    }
     let Some(_slot) = env.dns.slot().await else {
         return PortProbe {
             port,

@@ -362,7 +362,7 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!((status, n), (301, 66));
+        assert_eq!((status, n), (301, 63));
         assert_eq!(headers[0], ("location".into(), "https://a.example/".into()));
         assert_eq!(headers[1].1, "\u{fffd}\u{fffd}");
         assert!(

@@ -93,6 +93,12 @@ pub(crate) fn timed_out(env: &Env, what: &str) -> Lost {
 
 /// Connects to `addr` under a permit, within the per-connection timeout.
 pub(crate) async fn dial(env: &Env, addr: SocketAddr) -> Dial {
+    if !env.web.policy.may_connect(addr.ip()) {
+        return Dial::Lost(Lost::new(
+            Reason::Limit,
+            format!("{addr} is outside the networks connections may go to (--connect-within)"),
+        ));
+    }
     let Some(permit) = env.dns.slot().await else {
         return Dial::Lost(Lost::new(
             Reason::Deadline,

@@ -95,6 +95,32 @@ impl Trust {
     }
 }
 
+/// The certificates of a PEM file (`--ca-file`), DER, in order.
+///
+/// ```
+/// let pem = b"-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+/// assert_eq!(posture_signals::pem_certificates(pem).unwrap(), vec![vec![0x30, 0]]);
+/// assert!(posture_signals::pem_certificates(b"nothing here").is_err());
+/// ```
+///
+/// # Errors
+/// When the text holds no `CERTIFICATE` block, or a block does not decode
+/// (the error names which).
+pub fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut out = Vec::new();
+    for (i, c) in CertificateDer::pem_slice_iter(pem).enumerate() {
+        match c {
+            Ok(c) => out.push(c.as_ref().to_vec()),
+            Err(e) => return Err(format!("certificate {}: {e}", i + 1)),
+        }
+    }
+    if out.is_empty() {
+        return Err("no PEM CERTIFICATE block".into());
+    }
+    Ok(out)
+}
+
 /// Whether the leaf is valid for `name` (a DNS name or an address).
 pub(crate) fn name_matches(chain: &[Vec<u8>], name: &ServerName<'_>) -> Option<bool> {
     let der = CertificateDer::from(chain.first()?.as_slice());

@@ -543,6 +543,7 @@ pub async fn scan_with_progress(
             smtp_port: config.smtp_port,
             trust,
             smtp_tls: tls,
+            policy: config.policy.clone(),
         }),
     };
     let cfg = Arc::new(config.clone());

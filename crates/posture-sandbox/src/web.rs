@@ -160,6 +160,7 @@ pub struct TestCa {
     issuer: Issuer<'static, KeyPair>,
     der: Vec<u8>,
     pem: String,
+    key_pem: String,
 }
 
 impl std::fmt::Debug for TestCa {
@@ -188,6 +189,7 @@ impl TestCa {
         Ok(TestCa {
             der: cert.der().to_vec(),
             pem: cert.pem(),
+            key_pem: key.serialize_pem(),
             issuer: Issuer::new(p, key),
         })
     }
@@ -200,6 +202,12 @@ impl TestCa {
     /// The root certificate, PEM.
     pub fn pem(&self) -> &str {
         &self.pem
+    }
+
+    /// The root's private key, PKCS #8 PEM (for tools that sign with it,
+    /// such as `openssl x509 -req -CAkey`).
+    pub fn key_pem(&self) -> &str {
+        &self.key_pem
     }
 
     /// Issues a leaf certificate (ECDSA P-256) with the root behind it.

@@ -137,6 +137,12 @@ pub(crate) async fn check(env: &Env, host: &str) -> Observation {
     // One connection at a time to the host: HTTP, then HTTPS.
     let plain = probe(env, host, false, ports).await;
     let secure = probe(env, host, true, ports).await;
+    // Neither scheme answered and one failed: nothing was observed.
+    if let (HttpProbe::Failed { reason, detail }, HttpProbe::Failed { .. } | HttpProbe::NoService)
+    | (HttpProbe::NoService, HttpProbe::Failed { reason, detail }) = (&plain, &secure)
+    {
+        return lost(host, Check::Http, *reason, detail.clone());
+    }
     let evidence = vec![
         format!("HTTP: {}", describe(&plain)),
         format!("HTTPS: {}", describe(&secure)),

@@ -66,5 +66,12 @@ pub(crate) fn lost(
     reason: Reason,
     detail: impl Into<String>,
 ) -> Observation {
-    Observation::inconclusive(asset, check, reason, detail, now())
+    let source = match check {
+        Check::Tls => "tls",
+        Check::Http | Check::WebFiles => "http",
+        Check::Smtp => "smtp",
+        Check::Ports => "tcp",
+        _ => "dns",
+    };
+    Observation::inconclusive(asset, check, reason, detail, now()).from(source)
 }

@@ -749,7 +749,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         issue: "tls_hostname_mismatch",
         check: Check::Tls,
-        when: "the leaf is not valid for the name (or address) asked",
+        when: "the leaf is not valid for the host name asked (SNI); not judged on an address target, which asks for no name",
         judge: |f, _| certs(f, |t, _| t.name_matches == Some(false)),
     },
     Rule {

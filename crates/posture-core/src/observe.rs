@@ -485,8 +485,9 @@ pub struct TlsFact {
     /// Whether the chain leads to a trusted root (judged within the leaf's
     /// validity, so expiry is a separate question).
     pub trust: CertTrust,
-    /// Whether the leaf is valid for the host name (or address); `None`
-    /// without a certificate.
+    /// Whether the leaf is valid for the host name asked for; `None`
+    /// without a certificate, and for an address target (no name is asked
+    /// for there).
     pub name_matches: Option<bool>,
     /// Legacy protocols probed with raw ClientHellos.
     pub legacy: Vec<LegacyProbe>,

@@ -48,6 +48,10 @@ pub enum Www {
     Address,
     /// `www` is a CNAME to a name that does not exist (a takeover risk).
     Dangling,
+    /// `www` has an address record for the organisation's storefront host
+    /// ([`SampleOrg::storefront`]), where nothing listens: how a vendor
+    /// fixes a dangling alias without exposing anything new.
+    Storefront,
     /// No `www` name.
     Absent,
 }
@@ -72,6 +76,152 @@ pub enum Dkim {
     Rsa1024,
     /// A 512-bit RSA key (weak).
     Rsa512,
+}
+
+/// The state of a site's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertState {
+    /// Issued by the sample's CA, valid, for the domain and its `www.`.
+    Valid,
+    /// Issued by the sample's CA, but expired.
+    Expired,
+}
+
+/// The web site an organisation runs on its address (HTTPS on the scan's
+/// HTTPS port, HTTP on its HTTP port), for all its domains and their
+/// `www.` names. The host that runs the sample turns it into a server
+/// ([`WebProfile::site`], [`WebProfile::plain_site`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WebProfile {
+    /// Its certificate.
+    pub certificate: CertState,
+    /// HTTP answers with a redirect to HTTPS (else it serves the page).
+    pub redirect: bool,
+    /// Strict-Transport-Security, one year.
+    pub hsts: bool,
+    /// Content-Security-Policy with `frame-ancestors`.
+    pub csp: bool,
+    /// X-Frame-Options: DENY.
+    pub frame_options: bool,
+    /// X-Content-Type-Options: nosniff.
+    pub nosniff: bool,
+    /// `Server` names no version.
+    pub quiet_server: bool,
+    /// `/.well-known/security.txt`.
+    pub security_txt: bool,
+}
+
+impl WebProfile {
+    /// Everything a careful site sends.
+    pub fn well_kept() -> WebProfile {
+        WebProfile {
+            certificate: CertState::Valid,
+            redirect: true,
+            hsts: true,
+            csp: true,
+            frame_options: true,
+            nosniff: true,
+            quiet_server: true,
+            security_txt: true,
+        }
+    }
+
+    /// An expired certificate, no security headers, a chatty `Server`, no
+    /// redirect, no security.txt.
+    pub fn neglected() -> WebProfile {
+        WebProfile {
+            certificate: CertState::Expired,
+            redirect: false,
+            hsts: false,
+            csp: false,
+            frame_options: false,
+            nosniff: false,
+            quiet_server: false,
+            security_txt: false,
+        }
+    }
+
+    fn page(&self, https: bool) -> crate::Page {
+        let mut p = crate::Page::ok(
+            "<!doctype html><html><head><title>Welcome</title></head><body><h1>Welcome</h1></body></html>",
+        )
+        .header("Content-Type", "text/html; charset=utf-8")
+        .header(
+            "Server",
+            if self.quiet_server {
+                "nginx"
+            } else {
+                "nginx/1.18.0 (Ubuntu)"
+            },
+        );
+        if self.hsts && https {
+            p = p.header(
+                "Strict-Transport-Security",
+                "max-age=31536000; includeSubDomains",
+            );
+        }
+        if self.csp {
+            p = p.header(
+                "Content-Security-Policy",
+                "default-src 'self'; frame-ancestors 'none'",
+            );
+        }
+        if self.frame_options {
+            p = p.header("X-Frame-Options", "DENY");
+        }
+        if self.nosniff {
+            p = p.header("X-Content-Type-Options", "nosniff");
+        }
+        p
+    }
+
+    fn with_files(&self, site: crate::Site, domain: &str) -> crate::Site {
+        if self.security_txt {
+            site.route(
+                "/.well-known/security.txt",
+                crate::Page::ok(format!(
+                    "Contact: mailto:security@{domain}\nExpires: 2030-01-01T00:00:00Z\n"
+                ))
+                .header("Content-Type", "text/plain"),
+            )
+        } else {
+            site
+        }
+    }
+
+    /// The HTTPS site.
+    pub fn site(&self, domain: &str) -> crate::Site {
+        self.with_files(crate::Site::new().route("/", self.page(true)), domain)
+    }
+
+    /// The HTTP site: a redirect to HTTPS, or the page itself.
+    pub fn plain_site(&self, domain: &str) -> crate::Site {
+        if self.redirect {
+            crate::Site::new().fallback(crate::Page::redirect(301, &format!("https://{domain}/")))
+        } else {
+            self.with_files(crate::Site::new().route("/", self.page(false)), domain)
+        }
+    }
+
+    /// Applies the remedy for a web issue; `false` when it is not one or
+    /// is already fixed.
+    fn fix(&mut self, issue: &str) -> bool {
+        let before = self.clone();
+        match issue {
+            "tls_certificate_expired" => self.certificate = CertState::Valid,
+            "http_no_redirect" => self.redirect = true,
+            "hsts_missing" | "hsts_short_max_age" => self.hsts = true,
+            "csp_missing" => self.csp = true,
+            "x_frame_options_missing" => self.frame_options = true,
+            "x_content_type_options_missing" => self.nosniff = true,
+            "server_version_disclosed" => self.quiet_server = true,
+            "security_txt_missing" => self.security_txt = true,
+            _ => {}
+        }
+        *self != before
+    }
 }
 
 /// One domain's posture: what its zone publishes.
@@ -127,7 +277,7 @@ impl DomainProfile {
     }
 
     /// Renders the domain's records; `address` is its organisation's host.
-    fn render(&self, address: Ipv4Addr, ns_net: u8, w: &mut World) {
+    fn render(&self, address: Ipv4Addr, storefront: Ipv4Addr, ns_net: u8, w: &mut World) {
         let d = &self.name;
         w.add(d, RecordValue::A(address));
         if let Some(spf) = &self.spf {
@@ -197,6 +347,9 @@ impl DomainProfile {
                     RecordValue::Cname(format!("{}-shop.storefront.example", d.replace('.', "-"))),
                 );
             }
+            Www::Storefront => {
+                w.add(&format!("www.{d}"), RecordValue::A(storefront));
+            }
             Www::Absent => {}
         }
         for (name, fault) in &self.faults {
@@ -212,7 +365,7 @@ impl DomainProfile {
         let www = format!("www.{}", self.name);
         if asset.eq_ignore_ascii_case(&www) {
             if issue == "dangling_cname" {
-                self.www = Www::Address;
+                self.www = Www::Storefront;
             }
             return *self != before;
         }
@@ -279,6 +432,8 @@ pub struct SampleOrg {
     pub criticality: String,
     /// For vendors: the security contact's name and corporate e-mail.
     pub contact: Option<(String, String)>,
+    /// The web site on its address, if it runs one.
+    pub web: Option<WebProfile>,
 }
 
 impl SampleOrg {
@@ -289,6 +444,13 @@ impl SampleOrg {
             .map(|d| d.name.clone())
             .chain(std::iter::once(self.address.to_string()))
             .collect()
+    }
+
+    /// Its storefront host: 100 above its address's last octet on
+    /// loopback (127.0.0.107 for 127.0.0.7), where nothing listens.
+    pub fn storefront(&self) -> Ipv4Addr {
+        let [a, b, c, d] = self.address.octets();
+        Ipv4Addr::new(a, b, c, d.wrapping_add(100))
     }
 
     /// The domain names.
@@ -347,6 +509,7 @@ fn org(id: &str, name: &str, n: u8, domains: Vec<DomainProfile>) -> SampleOrg {
         in_use: true,
         criticality: "high".to_owned(),
         contact: None,
+        web: None,
     }
 }
 
@@ -381,7 +544,7 @@ impl SampleWorld {
                 d
             }],
         );
-        let ledgerly = vendor(
+        let mut ledgerly = vendor(
             org(
                 "ledgerly",
                 "Ledgerly Payroll",
@@ -393,6 +556,7 @@ impl SampleWorld {
             ("Lena Ortiz", "lena.ortiz@ledgerly.example"),
             &[],
         );
+        ledgerly.web = Some(WebProfile::well_kept());
         let cloudcrate = vendor(
             org("cloudcrate", "CloudCrate Hosting", 4, {
                 let mut d = DomainProfile::hardened("cloudcrate.example");
@@ -445,7 +609,7 @@ impl SampleWorld {
             ("Hugo Brandt", "hugo.brandt@helpfy.example"),
             &["service_ftp"],
         );
-        let shipfast = vendor(
+        let mut shipfast = vendor(
             org("shipfast", "ShipFast Logistics", 7, {
                 let mut d = DomainProfile::hardened("shipfast.example");
                 d.spf = Some("v=spf1 mx +all".into());
@@ -462,7 +626,8 @@ impl SampleWorld {
             ("Sam Okafor", "sam.okafor@shipfast.example"),
             &["service_redis", "service_elasticsearch"],
         );
-        let oldcrm = vendor(
+        shipfast.web = Some(WebProfile::neglected());
+        let mut oldcrm = vendor(
             org("oldcrm", "OldCRM (retired)", 8, {
                 let mut d = DomainProfile::hardened("oldcrm.example");
                 d.spf = None;
@@ -481,6 +646,8 @@ impl SampleWorld {
             ("Olga Petrova", "olga@oldcrm.example"),
             &["service_telnet", "service_mongodb", "service_rdp"],
         );
+        // Retired, and its site left to rot.
+        oldcrm.web = Some(WebProfile::neglected());
         let quietdata = vendor(
             org("quietdata", "QuietData Analytics", 9, {
                 let mut d = DomainProfile::hardened("quietdata.example");
@@ -528,7 +695,7 @@ impl SampleWorld {
             // organisation (wrapping after 120 organisations).
             let net = u8::try_from(10 + (2 * i) % 240).unwrap_or(10);
             for d in &o.domains {
-                d.render(o.address, net, &mut w);
+                d.render(o.address, o.storefront(), net, &mut w);
             }
             if o.blocklisted {
                 let [a, b, c, d] = o.address.octets();
@@ -561,7 +728,16 @@ impl SampleWorld {
             .chain(self.vendors.iter_mut())
             .find(|o| o.id == org)
             .ok_or_else(|| SampleError::UnknownOrg(org.to_owned()))?;
-        let fixed = if asset == o.address.to_string() {
+        // The site answers on the address (its HTTPS port is checked) and
+        // for every domain and www. name.
+        let web_asset = asset == o.address.to_string()
+            || o.domains.iter().any(|d| {
+                asset.eq_ignore_ascii_case(&d.name)
+                    || asset.eq_ignore_ascii_case(&format!("www.{}", d.name))
+            });
+        let fixed = if web_asset && o.web.as_mut().is_some_and(|w| w.fix(issue)) {
+            true
+        } else if asset == o.address.to_string() {
             if issue == "ip_blocklisted" && o.blocklisted {
                 o.blocklisted = false;
                 true

@@ -23,19 +23,24 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const GOOD_HEADERS: &[(&str, &str)] = &[
-    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    (
+        "Strict-Transport-Security",
+        "max-age=31536000; includeSubDomains",
+    ),
     (
         "Content-Security-Policy",
         "default-src 'self'; frame-ancestors 'none'",
     ),
     ("X-Content-Type-Options", "nosniff"),
     ("Server", "nginx"),
-    ("Set-Cookie", "sid=1; Path=/; Secure; HttpOnly; SameSite=Lax"),
+    (
+        "Set-Cookie",
+        "sid=1; Path=/; Secure; HttpOnly; SameSite=Lax",
+    ),
     ("Content-Type", "text/html"),
 ];
 
-const SECURITY_TXT: &str =
-    "Contact: mailto:security@web.test\nExpires: 2030-01-01T00:00:00Z\n";
+const SECURITY_TXT: &str = "Contact: mailto:security@web.test\nExpires: 2030-01-01T00:00:00Z\n";
 
 fn ip(last: u8) -> IpAddr {
     IpAddr::from([127, 0, 1, last])
@@ -138,11 +143,26 @@ fn openssl_leaf(dir: &std::path::Path, name: &str, bits: u32, digest: &str) -> (
 const MODERN: &[&str] = &["-no_ssl3", "-no_tls1", "-no_tls1_1"];
 
 /// Starts `openssl s_server` on `addr` and waits until it accepts.
-fn s_server(dir: &std::path::Path, addr: std::net::SocketAddr, cert: &str, key: &str, extra: &[&str]) -> Openssl {
+fn s_server(
+    dir: &std::path::Path,
+    addr: std::net::SocketAddr,
+    cert: &str,
+    key: &str,
+    extra: &[&str],
+) -> Openssl {
     let accept = addr.to_string();
     let mut args = vec![
-        "s_server", "-accept", &accept, "-cert", cert, "-key", key, "-cipher",
-        "DEFAULT@SECLEVEL=0", "-www", "-quiet",
+        "s_server",
+        "-accept",
+        &accept,
+        "-cert",
+        cert,
+        "-key",
+        key,
+        "-cipher",
+        "DEFAULT@SECLEVEL=0",
+        "-www",
+        "-quiet",
     ];
     args.extend_from_slice(extra);
     let child = Command::new("openssl")
@@ -369,7 +389,10 @@ async fn lab() -> Lab {
         .collect();
     let mut w = World::new();
     for (name, last, id, site, plain) in hosts {
-        w.add(name, RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, last)));
+        w.add(
+            name,
+            RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, last)),
+        );
         let a = ip(last);
         let l = https_by_ip.remove(&a).unwrap();
         match id {
@@ -388,9 +411,15 @@ async fn lab() -> Lab {
             }
         }
     }
-    w.add("www.good.web.test", RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 1)));
+    w.add(
+        "www.good.web.test",
+        RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 1)),
+    );
     // Down: the name resolves, nothing listens.
-    w.add("down.web.test", RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 11)));
+    w.add(
+        "down.web.test",
+        RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 11)),
+    );
     for port in [https, http] {
         let l = https_by_ip
             .remove(&ip(11))
@@ -407,15 +436,39 @@ async fn lab() -> Lab {
     let mx_expired = ca
         .issue(&CertSpec::new(&["mx.mailexp.web.test"]).expired())
         .unwrap();
-    keep.push(Box::new(SmtpServer::serve(smtp_l.next().unwrap(), Some(&mx_good)).unwrap()));
-    keep.push(Box::new(SmtpServer::serve(smtp_l.next().unwrap(), None).unwrap()));
-    keep.push(Box::new(SmtpServer::serve(smtp_l.next().unwrap(), Some(&mx_expired)).unwrap()));
-    w.add("good.web.test", RecordValue::Mx(10, "mx.good.web.test".into()))
-        .add("mx.good.web.test", RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 1)))
-        .add("nostarttls.web.test", RecordValue::Mx(10, "mx.nostarttls.web.test".into()))
-        .add("mx.nostarttls.web.test", RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 12)))
-        .add("mailexp.web.test", RecordValue::Mx(10, "mx.mailexp.web.test".into()))
-        .add("mx.mailexp.web.test", RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 13)));
+    keep.push(Box::new(
+        SmtpServer::serve(smtp_l.next().unwrap(), Some(&mx_good)).unwrap(),
+    ));
+    keep.push(Box::new(
+        SmtpServer::serve(smtp_l.next().unwrap(), None).unwrap(),
+    ));
+    keep.push(Box::new(
+        SmtpServer::serve(smtp_l.next().unwrap(), Some(&mx_expired)).unwrap(),
+    ));
+    w.add(
+        "good.web.test",
+        RecordValue::Mx(10, "mx.good.web.test".into()),
+    )
+    .add(
+        "mx.good.web.test",
+        RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 1)),
+    )
+    .add(
+        "nostarttls.web.test",
+        RecordValue::Mx(10, "mx.nostarttls.web.test".into()),
+    )
+    .add(
+        "mx.nostarttls.web.test",
+        RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 12)),
+    )
+    .add(
+        "mailexp.web.test",
+        RecordValue::Mx(10, "mx.mailexp.web.test".into()),
+    )
+    .add(
+        "mx.mailexp.web.test",
+        RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 13)),
+    );
     // openssl: a 1024-bit key, a SHA-1 signature, TLS 1.0 only.
     let (weak_pem, weak_key) = openssl_leaf(dir.path(), "weakkey.web.test", 1024, "sha256");
     let (sha1_pem, sha1_key) = openssl_leaf(dir.path(), "sha1.web.test", 2048, "sha1");
@@ -423,9 +476,18 @@ async fn lab() -> Lab {
     for (name, last, pem, key, extra) in [
         ("weakkey.web.test", 14u8, &weak_pem, &weak_key, MODERN),
         ("sha1.web.test", 15, &sha1_pem, &sha1_key, MODERN),
-        ("legacy.web.test", 16, &legacy_pem, &legacy_key, &["-tls1"][..]),
+        (
+            "legacy.web.test",
+            16,
+            &legacy_pem,
+            &legacy_key,
+            &["-tls1"][..],
+        ),
     ] {
-        w.add(name, RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, last)));
+        w.add(
+            name,
+            RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, last)),
+        );
         drop(https_by_ip.remove(&ip(last)));
         let addr = std::net::SocketAddr::new(ip(last), https);
         keep.push(Box::new(s_server(dir.path(), addr, pem, key, extra)));
@@ -506,7 +568,11 @@ async fn every_web_tls_and_mail_issue_and_nothing_on_clean_hosts() {
     }
     // The www. name was reached and checked.
     assert!(r.assets.contains(&"www.good.web.test".to_string()));
-    assert!(r.observations.iter().any(|o| o.asset == "www.good.web.test" && o.check() == Check::Tls));
+    assert!(
+        r.observations
+            .iter()
+            .any(|o| o.asset == "www.good.web.test" && o.check() == Check::Tls)
+    );
     // The legacy-only server's chain was recorded from its TLS 1.0 answer,
     // though the modern handshake failed.
     let legacy = r
@@ -518,7 +584,10 @@ async fn every_web_tls_and_mail_issue_and_nothing_on_clean_hosts() {
         panic!("{legacy:?}")
     };
     assert!(matches!(t.handshake, TlsHandshake::Failed { .. }), "{t:?}");
-    assert_eq!(t.chain.first().map(|c| c.subject.as_str()), Some("CN=legacy.web.test"));
+    assert_eq!(
+        t.chain.first().map(|c| c.subject.as_str()),
+        Some("CN=legacy.web.test")
+    );
     // A down host: every rule of every web check is clean, none open.
     for check in all {
         for rule in rules_of(check) {
@@ -577,7 +646,10 @@ async fn trust_comes_from_the_anchors_given() {
     // A bad anchor is refused before anything is sent.
     c.extra_roots = vec![b"not a certificate".to_vec()];
     assert_eq!(
-        scan(&["good.web.test".to_string()], &c).await.unwrap_err().code(),
+        scan(&["good.web.test".to_string()], &c)
+            .await
+            .unwrap_err()
+            .code(),
         "bad_option"
     );
 }
@@ -589,7 +661,10 @@ async fn a_silent_server_is_inconclusive_not_a_finding() {
     let silent = posture_sandbox::TcpService::start(ip(40)).await.unwrap();
     let port = silent.addr().port();
     let mut w = World::new();
-    w.add("silent.web.test", RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 40)));
+    w.add(
+        "silent.web.test",
+        RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, 40)),
+    );
     let dns = DnsSandbox::start(w).await.unwrap();
     let mut c = ScanConfig::default();
     c.policy.nameserver = Some(dns.addr());
@@ -606,7 +681,13 @@ async fn a_silent_server_is_inconclusive_not_a_finding() {
     for check in [Check::Tls, Check::Http, Check::WebFiles] {
         for rule in rules_of(check) {
             let o = outcome_for(&rules, rule.issue, "silent.web.test", &r.observations);
-            assert_ne!(o, Outcome::Detected, "{}:\n{}", rule.issue, dump(&r, "silent.web.test"));
+            assert_ne!(
+                o,
+                Outcome::Detected,
+                "{}:\n{}",
+                rule.issue,
+                dump(&r, "silent.web.test")
+            );
         }
     }
     assert!(
@@ -641,10 +722,10 @@ async fn hostile_sites_are_bounded_and_never_followed_away() {
         .route("/a", Page::redirect(302, "/b"))
         .fallback(Page::redirect(302, "/"));
     let away = Site::new().fallback(Page::redirect(301, "http://evil.example/steal"));
-    let huge = Site::new().fallback(
-        Page::ok(vec![b'x'; 1 << 20])
-            .headers(&[("Content-Type", "text/plain"), ("X-Content-Type-Options", "nosniff")]),
-    );
+    let huge = Site::new().fallback(Page::ok(vec![b'x'; 1 << 20]).headers(&[
+        ("Content-Type", "text/plain"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]));
     let _a = WebServer::serve(ls.next().unwrap(), looping, None).unwrap();
     let _b = WebServer::serve(ls.next().unwrap(), away, None).unwrap();
     let _c = WebServer::serve(ls.next().unwrap(), huge, None).unwrap();
@@ -652,7 +733,9 @@ async fn hostile_sites_are_bounded_and_never_followed_away() {
     let _d = tokio::spawn(async move {
         use tokio::io::AsyncWriteExt;
         while let Ok((mut s, _)) = garbage.accept().await {
-            let _ = s.write_all(b"\x16\x03\x01\x00\x02\x02\x28SSH-2.0-nope\r\n\r\n").await;
+            let _ = s
+                .write_all(b"\x16\x03\x01\x00\x02\x02\x28SSH-2.0-nope\r\n\r\n")
+                .await;
         }
     });
     let mut w = World::new();
@@ -662,7 +745,10 @@ async fn hostile_sites_are_bounded_and_never_followed_away() {
         ("huge.web.test", 52),
         ("garbage.web.test", 53),
     ] {
-        w.add(name, RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, last)));
+        w.add(
+            name,
+            RecordValue::A(std::net::Ipv4Addr::new(127, 0, 1, last)),
+        );
     }
     let dns = DnsSandbox::start(w).await.unwrap();
     let mut c = ScanConfig::default();
@@ -694,7 +780,11 @@ async fn hostile_sites_are_bounded_and_never_followed_away() {
     assert_eq!(hops("loop.web.test"), (6, false));
     assert_eq!(hops("away.web.test"), (1, false));
     assert_eq!(hops("huge.web.test"), (1, true));
-    assert!(http("garbage.web.test").reason().is_some(), "{:?}", http("garbage.web.test"));
+    assert!(
+        http("garbage.web.test").reason().is_some(),
+        "{:?}",
+        http("garbage.web.test")
+    );
     let rules = Rules::default();
     for asset in ["loop.web.test", "away.web.test"] {
         for rule in rules_of(Check::Http) {

@@ -50,6 +50,21 @@ pub(super) fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
         out.scans.iter().map(|x| x.queries).sum::<u64>(),
         out.scans.first().map_or(0, |x| x.ports.len())
     );
+    let sites: Vec<&str> = out
+        .scans
+        .iter()
+        .filter(|x| !x.sites.is_empty())
+        .map(|x| x.id.as_str())
+        .collect();
+    let _ = writeln!(
+        s,
+        "  TLS, HTTP(S) and SMTP checked on every host.\n  Web sites: {}.",
+        if sites.is_empty() {
+            "none".to_owned()
+        } else {
+            sites.join(", ")
+        }
+    );
     let _ = writeln!(
         s,
         "  findings include informational and positive ones, which never lower a\n  score. inconcl.: checks a DNS failure left inconclusive, never findings:"
@@ -101,7 +116,7 @@ pub(super) fn narrate(out: &DemoOutput, opts: &DemoOptions) -> String {
 
     let _ = writeln!(
         s,
-        "\n4. The vendor fixes its zone and services, marks the items fixed\n"
+        "\n4. The vendor fixes its zone, services and site, marks the items fixed\n"
     );
     for r in &out.rescans {
         let outcome = serde_json::to_value(r.outcome)

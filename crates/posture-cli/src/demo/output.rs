@@ -35,6 +35,8 @@ pub struct ScanSummary {
     pub ports: Vec<String>,
     /// The services listening on the organisation's address, `PORT=ISSUE`.
     pub services: Vec<String>,
+    /// The web sites on its address (HTTPS and HTTP), if it runs one.
+    pub sites: Vec<String>,
     /// Observations made.
     pub observations: usize,
     /// Of which facts (the others are inconclusive).

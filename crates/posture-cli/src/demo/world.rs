@@ -8,8 +8,8 @@ use crate::scan_cmd::ScanOutput;
 use posture::csr::{DomainEntry, Vendor};
 use posture::host::Scanner;
 use posture::{Portfolio, Timestamp};
-use posture_sandbox::sample::{DNSBL_ZONE, SampleOrg, SampleWorld};
-use posture_sandbox::{ClosedPort, TcpService};
+use posture_sandbox::sample::{CertState, DNSBL_ZONE, SampleOrg, SampleWorld};
+use posture_sandbox::{CertSpec, ClosedPort, TcpService, TestCa, WebServer, same_port};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -103,11 +103,166 @@ impl Services {
     }
 }
 
+/// The sample's web sites: HTTPS and HTTP servers on the addresses of the
+/// organisations that run one, certificates from a CA made for this run
+/// (the scanner trusts it, and only it), and the same two ports held closed
+/// on every other address. The SMTP port is held closed everywhere: the
+/// sample's mail exchangers run no SMTP server.
+pub(super) struct Sites {
+    ca: TestCa,
+    servers: BTreeMap<String, (WebServer, WebServer)>,
+    _closed: Vec<ClosedPort>,
+    /// The HTTPS port of every address.
+    pub(super) https: u16,
+    /// The HTTP port of every address.
+    pub(super) http: u16,
+    /// The SMTP port of every address (closed).
+    pub(super) smtp: u16,
+}
+
+impl Sites {
+    pub(super) fn start(
+        rt: &tokio::runtime::Runtime,
+        sample: &SampleWorld,
+    ) -> Result<Self, CliError> {
+        let ca = TestCa::new("Posture Demo Root CA")
+            .map_err(|e| internal("the demo CA")(e.to_string()))?;
+        let ips: Vec<std::net::IpAddr> = sample.orgs().map(|o| o.address.into()).collect();
+        let bind = |what: &'static str| {
+            rt.block_on(same_port(&ips))
+                .map_err(move |e| internal(what)(e.to_string()))
+        };
+        let (secure, plain, mail) = (
+            bind("HTTPS ports")?,
+            bind("HTTP ports")?,
+            bind("SMTP ports")?,
+        );
+        let port = |l: &[tokio::net::TcpListener]| {
+            l.first()
+                .and_then(|l| l.local_addr().ok())
+                .map(|a| a.port())
+                .ok_or_else(|| CliError::Internal("demo: no port bound".into()))
+        };
+        let (https, http, smtp) = (port(&secure)?, port(&plain)?, port(&mail)?);
+        let mut sites = Sites {
+            ca,
+            servers: BTreeMap::new(),
+            _closed: Vec::new(),
+            https,
+            http,
+            smtp,
+        };
+        // Listeners are dropped where nothing should listen, then the port
+        // is held closed there.
+        drop(mail);
+        let _guard = rt.enter();
+        for ((o, s), p) in sample.orgs().zip(secure).zip(plain) {
+            match &o.web {
+                Some(_) => {
+                    let (site, plain_site, id) = sites.content(o)?;
+                    let a = WebServer::serve(s, site, Some(&id))
+                        .map_err(|e| internal("an HTTPS site")(e.to_string()))?;
+                    let b = WebServer::serve(p, plain_site, None)
+                        .map_err(|e| internal("an HTTP site")(e.to_string()))?;
+                    sites.servers.insert(o.id.clone(), (a, b));
+                }
+                None => {
+                    drop((s, p));
+                    for port in [https, http] {
+                        sites._closed.push(
+                            ClosedPort::reserve(o.address.into(), port)
+                                .map_err(|e| internal("holding a port closed")(e.to_string()))?,
+                        );
+                    }
+                }
+            }
+            sites._closed.push(
+                ClosedPort::reserve(o.address.into(), smtp)
+                    .map_err(|e| internal("holding a port closed")(e.to_string()))?,
+            );
+        }
+        // Nothing listens at the storefront hosts either.
+        for o in sample.orgs() {
+            for port in [https, http, smtp] {
+                if let Ok(held) = ClosedPort::reserve(o.storefront().into(), port) {
+                    sites._closed.push(held);
+                }
+            }
+        }
+        Ok(sites)
+    }
+
+    /// An organisation's sites and certificate, from its web profile.
+    fn content(
+        &self,
+        o: &SampleOrg,
+    ) -> Result<
+        (
+            posture_sandbox::Site,
+            posture_sandbox::Site,
+            posture_sandbox::Identity,
+        ),
+        CliError,
+    > {
+        let web = o
+            .web
+            .as_ref()
+            .ok_or_else(|| CliError::Internal(format!("demo: `{}` runs no site", o.id)))?;
+        let domain = o.domain_names().first().cloned().unwrap_or_default();
+        let names: Vec<String> = o
+            .domain_names()
+            .iter()
+            .flat_map(|d| [d.clone(), format!("www.{d}")])
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let spec = match web.certificate {
+            CertState::Valid => CertSpec::new(&refs),
+            CertState::Expired => CertSpec::new(&refs).expired(),
+            _ => CertSpec::new(&refs),
+        };
+        let id = self
+            .ca
+            .issue(&spec)
+            .map_err(|e| internal("a certificate")(e.to_string()))?;
+        Ok((web.site(&domain), web.plain_site(&domain), id))
+    }
+
+    /// Serves `org`'s site as its profile now says (after a fix).
+    pub(super) fn refresh(&self, sample: &SampleWorld, org: &str) -> Result<(), CliError> {
+        let (Some(o), Some((secure, plain))) = (sample.org(org), self.servers.get(org)) else {
+            return Ok(());
+        };
+        let (site, plain_site, id) = self.content(o)?;
+        secure
+            .set(site, Some(&id))
+            .map_err(|e| internal("updating a site")(e.to_string()))?;
+        plain.set_site(plain_site);
+        Ok(())
+    }
+
+    /// The sites `org` runs, as URLs.
+    pub(super) fn urls(&self, org: &SampleOrg) -> Vec<String> {
+        if !self.servers.contains_key(&org.id) {
+            return Vec::new();
+        }
+        vec![
+            format!("https://{}:{}/", org.address, self.https),
+            format!("http://{}:{}/", org.address, self.http),
+        ]
+    }
+
+    /// The root the scanner trusts.
+    pub(super) fn root(&self) -> Vec<u8> {
+        self.ca.der().to_vec()
+    }
+}
+
 /// The demo's scanner: the sandbox resolver, the services' ports and what
 /// each means (`PORT=ISSUE`), the sample's blocklist zone.
 pub(super) fn scanner(
     nameserver: SocketAddr,
     ports: &[(u16, String)],
+    sites: &Sites,
 ) -> Result<Scanner, CliError> {
     let list: Vec<String> = ports.iter().map(|(p, i)| format!("{p}={i}")).collect();
     let (ports, rules) = posture::host::parse_ports(&list.join(","))
@@ -120,14 +275,25 @@ pub(super) fn scanner(
             .map_err(|e| internal("loopback network")(e.to_string()))?,
     )]);
     s.config.dnsbl_zones = vec![DNSBL_ZONE.to_owned()];
+    s.config.https_port = sites.https;
+    s.config.http_port = sites.http;
+    s.config.smtp_port = sites.smtp;
+    s.config.extra_roots = vec![sites.root()];
+    s.config.platform_roots = false;
     Ok(s)
 }
 
-pub(super) fn summary(org: &SampleOrg, services: &Services, s: &ScanOutput) -> ScanSummary {
+pub(super) fn summary(
+    org: &SampleOrg,
+    services: &Services,
+    sites: &Sites,
+    s: &ScanOutput,
+) -> ScanSummary {
     ScanSummary {
         id: org.id.clone(),
         targets: s.targets.clone(),
         services: services.listening(&org.id),
+        sites: sites.urls(org),
         ports: services
             .ports
             .iter()

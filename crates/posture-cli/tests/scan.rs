@@ -237,3 +237,175 @@ fn checks_select_what_a_scan_runs() {
         .collect();
     assert_eq!(findings, ["dmarc_missing"]);
 }
+
+/// `posture scan` with the web flags against sites on loopback: an expired
+/// certificate from a root given with `--ca-file`, a bare HTTP site with an
+/// exposed `.env`, a well-kept site; and a CA file that is not PEM refused
+/// before anything is sent.
+#[test]
+fn scan_finds_web_and_tls_issues_with_the_web_flags() {
+    use posture_sandbox::{CertSpec, Page, RecordValue, Site, TestCa, WebServer, same_port};
+    let ca = TestCa::new("CLI Test Root").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("root.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let good = |body: &str| {
+        Page::ok(body.to_owned()).headers(&[
+            ("Strict-Transport-Security", "max-age=31536000"),
+            (
+                "Content-Security-Policy",
+                "default-src 'self'; frame-ancestors 'none'",
+            ),
+            ("X-Content-Type-Options", "nosniff"),
+        ])
+    };
+    let site = Site::new().route("/", good("<h1>ok</h1>")).route(
+        "/.well-known/security.txt",
+        Page::ok("Contact: mailto:s@kept.example\n"),
+    );
+    let redirect = |h: &str| Site::new().fallback(Page::redirect(301, &format!("https://{h}/")));
+    let (ports_tx, ports_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let expired = ca
+        .issue(&CertSpec::new(&["old.example"]).expired())
+        .unwrap();
+    let kept = ca.issue(&CertSpec::new(&["kept.example"])).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let ips: Vec<std::net::IpAddr> = (1..=3)
+                .map(|i| std::net::IpAddr::from([127, 0, 3, i]))
+                .collect();
+            let mut secure = same_port(&ips).await.unwrap().into_iter();
+            let mut plain = same_port(&ips).await.unwrap().into_iter();
+            let https = secure.as_slice()[0].local_addr().unwrap().port();
+            let http = plain.as_slice()[0].local_addr().unwrap().port();
+            let _a =
+                WebServer::serve(secure.next().unwrap(), site.clone(), Some(&expired)).unwrap();
+            let _b =
+                WebServer::serve(plain.next().unwrap(), redirect("old.example"), None).unwrap();
+            drop(secure.next());
+            let _c = WebServer::serve(
+                plain.next().unwrap(),
+                Site::new()
+                    .route("/", Page::ok("<h1>hi</h1>"))
+                    .route("/.env", Page::ok("SECRET_KEY=abc\n")),
+                None,
+            )
+            .unwrap();
+            let _d = WebServer::serve(secure.next().unwrap(), site, Some(&kept)).unwrap();
+            let _e =
+                WebServer::serve(plain.next().unwrap(), redirect("kept.example"), None).unwrap();
+            ports_tx.send((https, http)).unwrap();
+            tokio::task::spawn_blocking(move || {
+                let _ = stop_rx.recv();
+            })
+            .await
+            .unwrap();
+        });
+    });
+    let (https, http) = ports_rx.recv().unwrap();
+    let mut w = posture_sandbox::World::new();
+    for (name, last) in [
+        ("old.example", 1u8),
+        ("bare.example", 2),
+        ("kept.example", 3),
+    ] {
+        w.add(
+            name,
+            RecordValue::A(std::net::Ipv4Addr::new(127, 0, 3, last)),
+        );
+    }
+    let (ns, _stop) = sandbox(w);
+    let ns = ns.to_string();
+    let (https_s, http_s) = (https.to_string(), http.to_string());
+    let ca_s = ca_file.to_str().unwrap();
+    let flags = [
+        "--checks",
+        "tls,http,web_files,smtp",
+        "--https-port",
+        https_s.as_str(),
+        "--http-port",
+        http_s.as_str(),
+        "--smtp-port",
+        "1",
+        "--ca-file",
+        ca_s,
+    ];
+    let issues = |v: &Value, asset: &str| -> Vec<String> {
+        let mut i: Vec<String> = v["findings"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["asset"] == asset)
+            .map(|f| f["issue"].as_str().unwrap().to_owned())
+            .collect();
+        i.sort();
+        i
+    };
+    let v = scan_json(
+        &ns,
+        &["old.example", "bare.example", "kept.example"],
+        &flags,
+    );
+    assert_eq!(
+        issues(&v, "old.example"),
+        ["tls_certificate_expired"],
+        "{v}"
+    );
+    assert_eq!(
+        issues(&v, "bare.example"),
+        [
+            "csp_missing",
+            "exposed_env_file",
+            "http_no_redirect",
+            "https_missing",
+            "security_txt_missing",
+            "x_content_type_options_missing",
+            "x_frame_options_missing"
+        ],
+        "{v}"
+    );
+    assert!(issues(&v, "kept.example").is_empty(), "{v}");
+    // Without the root, the well-kept site's chain is untrusted.
+    let without: Vec<&str> = flags[..8].to_vec();
+    let v = scan_json(&ns, &["kept.example"], &without);
+    assert_eq!(
+        issues(&v, "kept.example"),
+        ["tls_untrusted_certificate"],
+        "{v}"
+    );
+    // A CA file that holds no certificate: a usage error, nothing sent.
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not pem").unwrap();
+    let o = posture(
+        &[
+            "scan",
+            "kept.example",
+            "--nameserver",
+            "127.0.0.1:9",
+            "--ca-file",
+            junk.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--ca-file"), "{}", stderr(&o));
+    let o = posture(
+        &[
+            "scan",
+            "kept.example",
+            "--nameserver",
+            "127.0.0.1:9",
+            "--connect-within",
+            "10.0.0.0/33",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    drop(stop_tx);
+}

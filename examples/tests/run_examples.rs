@@ -120,3 +120,27 @@ fn action_plan_runs_against_a_store() {
     assert!(text.contains("plan p1: 1/1 verified"), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn tls_lab_serves_until_its_input_closes() {
+    use std::io::BufRead;
+    let mut child = Command::new(example("tls_lab"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let lab: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let hosts = lab["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 10);
+    let port = lab["https_port"].as_u64().unwrap();
+    for h in hosts {
+        let addr = format!("{}:{port}", h["address"].as_str().unwrap());
+        assert!(std::net::TcpStream::connect(&addr).is_ok(), "{addr}");
+    }
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+}

@@ -81,3 +81,76 @@ pub fn dkim_record(data: &[u8]) {
         assert!(bits > 0 && bits as usize <= 8 * t.len(), "{t:?}: {bits}");
     }
 }
+
+/// HTTP response heads (what a web server sends before its body): parsing
+/// never panics, a complete head has a three-digit status and lower-case
+/// header names, and a head cut short is either incomplete or the same
+/// error (never a different status).
+pub fn http_response(data: &[u8]) {
+    use posture::signals::fuzzing::http_head;
+    let whole = http_head(data);
+    if let Ok(Some((status, headers))) = &whole {
+        assert!((100..=999).contains(status), "{status}");
+        for (n, _) in headers {
+            assert_eq!(*n, n.to_ascii_lowercase());
+        }
+        // Every prefix is incomplete or an error, or the same head.
+        for cut in [data.len() / 2, data.len().saturating_sub(1)] {
+            if let Ok(Some((s, _))) = http_head(data.get(..cut).unwrap_or_default()) {
+                assert_eq!(s, *status, "{data:?}");
+            }
+        }
+    }
+}
+
+/// A server's answer to a legacy ClientHello: reading it never panics for
+/// any version, a chain has at most 10 certificates, and an answer that is
+/// itself a ClientHello is never read as acceptance.
+pub fn tls_answer(data: &[u8]) {
+    use posture::signals::fuzzing::{client_hello, tls_answer};
+    use posture_core::observe::TlsVersion;
+    for v in TlsVersion::ALL {
+        if let Some(Ok(chain)) = tls_answer(data, *v) {
+            assert!(chain.len() <= 10);
+        }
+        let hello = client_hello(*v, Some("a.example"));
+        assert!(!matches!(tls_answer(&hello, *v), Some(Ok(_))));
+    }
+}
+
+/// Certificates (DER from a server): description, trust without anchors
+/// and the name check never panic; with no anchors nothing is trusted; what
+/// is described is bounded.
+pub fn certificate(data: &[u8]) {
+    use posture::signals::fuzzing::certificate;
+    use posture_core::observe::CertTrust;
+    let (fact, trust, _) = certificate(data, "a.example");
+    assert_ne!(trust, CertTrust::Trusted);
+    if let Some(c) = fact {
+        assert!(c.names.len() <= 100);
+        assert!(c.subject.chars().count() <= 512 && c.issuer.chars().count() <= 512);
+    } else {
+        assert_eq!(trust, CertTrust::Unknown);
+    }
+}
+
+/// URLs and `Location` values: parsing and joining never panic, what they
+/// print parses back to itself, and a join never leaves http(s).
+pub fn url(data: &[u8]) {
+    use posture::signals::fuzzing::{join_url, url};
+    let t = String::from_utf8_lossy(data);
+    let (base, loc) = t.split_once('\n').unwrap_or(("http://a.example/b/c", &t));
+    for s in [base, loc] {
+        if let Some(printed) = url(s) {
+            assert_eq!(url(&printed).as_deref(), Some(printed.as_str()), "{s:?}");
+        }
+    }
+    if let Some(joined) = join_url(base, loc) {
+        assert!(joined.starts_with("http://") || joined.starts_with("https://"));
+        assert_eq!(
+            url(&joined).as_deref(),
+            Some(joined.as_str()),
+            "{base:?} + {loc:?}"
+        );
+    }
+}

@@ -37,6 +37,8 @@ mod checks;
 pub mod dkim;
 pub mod dmarc;
 mod dns;
+#[doc(hidden)]
+pub mod fuzzing;
 mod net;
 mod policy;
 mod registry;

@@ -173,6 +173,13 @@ where
 
 type Head = (u16, Vec<(String, String)>, usize);
 
+/// [`parse_head`] without the offset, for the fuzzers.
+pub(crate) fn parse_head_for_tests(buf: &[u8]) -> Result<Option<crate::fuzzing::Head>, String> {
+    parse_head(buf)
+        .map(|h| h.map(|(s, hs, _)| (s, hs)))
+        .map_err(|l| l.detail)
+}
+
 /// The status, headers and body offset of a complete head in `buf`.
 fn parse_head(buf: &[u8]) -> Result<Option<Head>, Lost> {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -180,6 +187,12 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, Lost> {
     match resp.parse(buf) {
         Ok(httparse::Status::Complete(n)) => {
             let status = resp.code.unwrap_or(0);
+            if status < 100 {
+                return Err(Lost::new(
+                    Reason::Error,
+                    format!("status {status:03} is not an HTTP status (100 to 999)"),
+                ));
+            }
             let headers = resp
                 .headers
                 .iter()

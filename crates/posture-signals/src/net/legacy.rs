@@ -130,6 +130,97 @@ pub(crate) fn client_hello(version: TlsVersion, host: Option<&str>) -> Vec<u8> {
     record
 }
 
+/// What the bytes a server sent so far say: a decided [`Answer`], or not
+/// yet (with whether a ServerHello of the version was seen, and the chain
+/// read so far).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Examined {
+    pub answer: Option<Answer>,
+    pub accepted: bool,
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// Reads a server's answer to a ClientHello for `version` from the bytes
+/// it sent (any bytes: records are reassembled, handshake messages may span
+/// records, nothing is trusted). Pure, so the fuzzers can reach it.
+pub(crate) fn examine(buf: &[u8], version: TlsVersion) -> Examined {
+    let mut out = Examined {
+        answer: None,
+        accepted: false,
+        chain: Vec::new(),
+    };
+    let mut rest = buf;
+    let mut handshake: Vec<u8> = Vec::new();
+    while let Ok((after, hdr)) = tls_parser::parse_tls_record_header(rest) {
+        let len = usize::from(hdr.len);
+        let Some(body) = after.get(..len) else { break };
+        match hdr.record_type {
+            TlsRecordType::Alert => {
+                out.answer = Some(Answer::Refused);
+                return out;
+            }
+            TlsRecordType::Handshake => handshake.extend_from_slice(body),
+            // Anything else before the hello is done is not a server of
+            // that version.
+            _ => {
+                out.answer = Some(Answer::Refused);
+                return out;
+            }
+        }
+        rest = after.get(len..).unwrap_or_default();
+    }
+    let mut h: &[u8] = &handshake;
+    loop {
+        match tls_parser::parse_tls_message_handshake(h) {
+            Ok((next, msg)) => {
+                match msg {
+                    TlsMessage::Handshake(TlsMessageHandshake::ServerHello(sh)) => {
+                        if sh.version.0 != wire(version) {
+                            out.answer = Some(Answer::Refused);
+                            return out;
+                        }
+                        out.accepted = true;
+                    }
+                    TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)) => {
+                        out.chain = c
+                            .cert_chain
+                            .iter()
+                            .take(super::tls::MAX_CHAIN)
+                            .map(|x| x.data.to_vec())
+                            .collect();
+                    }
+                    TlsMessage::Handshake(TlsMessageHandshake::ServerDone(_)) => {
+                        out.answer = Some(finish(out.accepted, out.chain.clone()));
+                        return out;
+                    }
+                    _ if !out.accepted => {
+                        out.answer = Some(Answer::Refused);
+                        return out;
+                    }
+                    _ => {}
+                }
+                h = next;
+            }
+            Err(tls_parser::Err::Incomplete(_)) => return out,
+            Err(_) => {
+                // A message tls-parser does not know: skip it by its
+                // length (type, u24 length, body).
+                let Some(len) = handshake_len(h) else {
+                    return out;
+                };
+                let Some(next) = h.get(4 + len..) else {
+                    return out;
+                };
+                if !out.accepted {
+                    out.answer = Some(Answer::Refused);
+                    return out;
+                }
+                h = next;
+            }
+        }
+    }
+}
+
 /// Sends a ClientHello for `version` on `stream` and reads the answer until
 /// the ServerHelloDone, an alert, a close or `until`.
 pub(crate) async fn probe<S>(
@@ -151,81 +242,22 @@ where
     )
     .await?;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut handshake: Vec<u8> = Vec::new();
-    let mut accepted = false;
-    let mut chain = Vec::new();
     loop {
-        // Whole records out of what was read.
-        while let Ok((rest, hdr)) = tls_parser::parse_tls_record_header(&buf) {
-            let len = usize::from(hdr.len);
-            let Some(body) = rest.get(..len) else { break };
-            match hdr.record_type {
-                TlsRecordType::Alert => return Ok(Answer::Refused),
-                TlsRecordType::Handshake => handshake.extend_from_slice(body),
-                // Anything else before the hello is done is not a server of
-                // that version.
-                _ => return Ok(Answer::Refused),
-            }
-            let used = buf.len() - rest.len() + len;
-            buf.drain(..used);
-            // Whole handshake messages out of the reassembled stream.
-            loop {
-                match tls_parser::parse_tls_message_handshake(&handshake) {
-                    Ok((rest, msg)) => {
-                        let used = handshake.len() - rest.len();
-                        match msg {
-                            TlsMessage::Handshake(TlsMessageHandshake::ServerHello(sh)) => {
-                                if sh.version.0 != wire(version) {
-                                    return Ok(Answer::Refused);
-                                }
-                                accepted = true;
-                            }
-                            TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)) => {
-                                chain = c
-                                    .cert_chain
-                                    .iter()
-                                    .take(super::tls::MAX_CHAIN)
-                                    .map(|x| x.data.to_vec())
-                                    .collect();
-                            }
-                            TlsMessage::Handshake(TlsMessageHandshake::ServerDone(_)) => {
-                                return Ok(finish(accepted, chain));
-                            }
-                            _ if !accepted => return Ok(Answer::Refused),
-                            _ => {}
-                        }
-                        handshake.drain(..used);
-                    }
-                    Err(tls_parser::Err::Incomplete(_)) => break,
-                    Err(_) => {
-                        // A message tls-parser does not know: skip it by its
-                        // length (type, u24 length, body).
-                        let Some(len) = handshake_len(&handshake) else {
-                            break;
-                        };
-                        if handshake.len() < 4 + len {
-                            break;
-                        }
-                        if !accepted {
-                            return Ok(Answer::Refused);
-                        }
-                        handshake.drain(..4 + len);
-                    }
-                }
-            }
+        let seen = examine(&buf, version);
+        if let Some(a) = seen.answer {
+            return Ok(a);
         }
-        if buf.len() + handshake.len() > MAX_READ {
-            return Ok(finish(accepted, chain));
+        if buf.len() > MAX_READ {
+            return Ok(finish(seen.accepted, seen.chain));
         }
         let mut chunk = [0u8; 4096];
         let read = tokio::time::timeout_at(until, stream.read(&mut chunk)).await;
         match read {
-            Ok(Ok(0)) => return Ok(finish(accepted, chain)),
+            Ok(Ok(0)) => return Ok(finish(seen.accepted, seen.chain)),
             Ok(Ok(n)) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
             // A reset after the hello: the server would not speak it.
-            Ok(Err(_)) if !accepted => return Ok(Answer::Refused),
-            Ok(Err(_)) => return Ok(finish(accepted, chain)),
-            Err(_) if accepted => return Ok(finish(accepted, chain)),
+            Ok(Err(_)) => return Ok(finish(seen.accepted, seen.chain)),
+            Err(_) if seen.accepted => return Ok(finish(seen.accepted, seen.chain)),
             Err(_) => {
                 let mut lost = timed_out(env, "waiting for a ServerHello");
                 if lost.reason == Reason::Timeout {

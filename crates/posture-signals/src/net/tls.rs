@@ -75,7 +75,14 @@ impl Trust {
             .map(|d| CertificateDer::from(d.as_slice()))
             .collect();
         let now = chrono::Utc::now();
-        let at = now.clamp(leaf.not_before.0, leaf.not_after.0);
+        // Within the validity when there is one; a certificate whose
+        // notBefore is after its notAfter (found by the fuzzer: clamp would
+        // panic) is judged now, and its dates are their own findings.
+        let at = if leaf.not_before.0 <= leaf.not_after.0 {
+            now.clamp(leaf.not_before.0, leaf.not_after.0)
+        } else {
+            now
+        };
         let secs = u64::try_from(at.timestamp()).unwrap_or(0);
         let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
         match ee.verify_for_usage(

@@ -65,10 +65,13 @@ impl Url {
             }
         };
         let host = host.trim_end_matches('.').to_ascii_lowercase();
+        // A colon only in a bracketed IPv6 address (checked above).
+        let v6 = host.parse::<std::net::Ipv6Addr>().is_ok() && authority.starts_with('[');
         if host.is_empty()
-            || !host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'))
+            || !(v6
+                || host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
         {
             return None;
         }
@@ -208,6 +211,8 @@ mod tests {
             "http://example.com:99999/",
             "http://ex\u{e4}mple.com/",
             "http:///path",
+            "https://::443/",
+            "http://a:b:80/",
             "example.com/",
         ] {
             assert!(Url::parse(bad).is_none(), "{bad}");

@@ -132,3 +132,59 @@ fn scan_entity_and_rescans() {
     );
     drop(listener);
 }
+
+/// `Fixed` → rescan for web and TLS issues: the rescan reruns the check
+/// that raised the finding, on that host, and sees the fix.
+#[test]
+fn rescans_verify_web_and_certificate_fixes() {
+    use posture_sandbox::{CertSpec, Page, Site, TestCa, WebServer, same_port};
+    let rt = blocking::runtime().unwrap();
+    let ca = TestCa::new("Host Test Root").unwrap();
+    let ip: std::net::IpAddr = "127.0.4.1".parse().unwrap();
+    let (secure, plain) = rt.block_on(async {
+        let s = same_port(&[ip]).await.unwrap();
+        let p = same_port(&[ip]).await.unwrap();
+        (s, p)
+    });
+    let https = secure[0].local_addr().unwrap().port();
+    let http = plain[0].local_addr().unwrap().port();
+    let page = Site::new().route("/", Page::ok("<h1>pay</h1>"));
+    let expired = ca
+        .issue(&CertSpec::new(&["pay.example"]).expired())
+        .unwrap();
+    let (web, site) = rt.block_on(async {
+        let mut s = secure.into_iter();
+        let mut p = plain.into_iter();
+        (
+            WebServer::serve(s.next().unwrap(), page.clone(), Some(&expired)).unwrap(),
+            WebServer::serve(p.next().unwrap(), page.clone(), None).unwrap(),
+        )
+    });
+    let mut w = World::new();
+    w.add("pay.example", RecordValue::A("127.0.4.1".parse().unwrap()));
+    let server = rt.block_on(DnsSandbox::start(w)).unwrap();
+    let mut s = Scanner::default();
+    s.config.policy.nameserver = Some(server.addr());
+    s.config.policy.connect_within = Some(vec!["127.0.0.0/8".parse().unwrap()]);
+    s.config.https_port = https;
+    s.config.http_port = http;
+    s.config.smtp_port = 1;
+    s.config.extra_roots = vec![ca.der().to_vec()];
+    s.config.platform_roots = false;
+    let check = |issue: &str| {
+        rt.block_on(s.rescan(&rescan(issue, "pay.example"), &vendor()))
+            .unwrap()
+            .outcome
+    };
+    assert_eq!(check("tls_certificate_expired"), Outcome::Detected);
+    assert_eq!(check("http_no_redirect"), Outcome::Detected);
+    // The vendor renews the certificate and redirects HTTP.
+    let renewed = ca.issue(&CertSpec::new(&["pay.example"])).unwrap();
+    web.set(page, Some(&renewed)).unwrap();
+    site.set_site(Site::new().fallback(Page::redirect(301, "https://pay.example/")));
+    assert_eq!(check("tls_certificate_expired"), Outcome::Clean);
+    assert_eq!(check("http_no_redirect"), Outcome::Clean);
+    // The server taken down: nothing listens, the issue is gone.
+    rt.block_on(web.close());
+    assert_eq!(check("hsts_missing"), Outcome::Clean);
+}

@@ -78,7 +78,7 @@ fn openssl_leaf(dir: &std::path::Path, name: &str, bits: u32, digest: &str) -> R
             "ca.key",
             "-CAcreateserial",
             "-days",
-            "30",
+            "90",
             &format!("-{digest}"),
             "-copy_extensions",
             "copy",

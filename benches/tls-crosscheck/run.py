@@ -101,10 +101,17 @@ def sslyze_verdicts(result):
             v.add("tls_self_signed_certificate")
         elif "not valid at validation time" in err:
             pass  # the dates, judged above
-        elif "hostname" in err or "does not match" in err or "subject" in err and "name" in err:
+        elif "no matching subjectaltname" in err or "hostname" in err:
+            # sslyze 6 (cryptography's verifier) checks the name inside
+            # path validation: "leaf certificate has no matching
+            # subjectAltName".
             v.add("tls_hostname_mismatch")
         else:
             v.add("tls_untrusted_certificate")
+    # Older sslyze judges the name apart from the path (None when it could not
+    # tell; False is a mismatch).
+    if dep.get("leaf_certificate_subject_matches_hostname") is False:
+        v.add("tls_hostname_mismatch")
     return v
 
 
@@ -135,8 +142,13 @@ def testssl_verdicts(items):
     exp = by.get("cert_expirationStatus", {}).get("finding", "")
     if exp.startswith("expired"):
         v.add("tls_certificate_expired")
-    elif "expires" in exp and "<" in exp or by.get("cert_expirationStatus", {}).get("severity") in ("HIGH", "MEDIUM") and "expired" not in exp:
-        v.add("tls_certificate_expiring_soon")
+    else:
+        # testssl warns under 60 days and calls under 30 critical; Posture's
+        # rule is 14 days, so compare at 14 from the days it reports
+        # ("expires < 30 days (29)", "89 >= 60 days").
+        days = [int(t.strip("()")) for t in exp.split() if t.strip("()").isdigit()]
+        if "(" in exp and days and days[-1] < 14:
+            v.add("tls_certificate_expiring_soon")
     chain = by.get("cert_chain_of_trust", {}).get("finding", "")
     notbefore = by.get("cert_notBefore", {}).get("finding", "")
     if notbefore:
@@ -145,7 +157,12 @@ def testssl_verdicts(items):
                 v.add("tls_certificate_not_yet_valid")
         except ValueError:
             pass
-    if "self signed" in chain.lower() or "self-signed" in chain.lower():
+    low = chain.lower()
+    if "self signed ca in chain" in low:
+        # OpenSSL's X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: an unknown root
+        # behind the leaf, not a self-signed leaf.
+        v.add("tls_untrusted_certificate")
+    elif "self signed" in low or "self-signed" in low:
         v.add("tls_self_signed_certificate")
     elif chain.startswith("failed") and "expired" not in chain and "not yet valid" not in chain.lower():
         v.add("tls_untrusted_certificate")

@@ -13,7 +13,7 @@ out="${1:-$work/results.json}"
 command -v openssl >/dev/null || apt-get install -y -qq openssl
 command -v testssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq testssl.sh
 [ -x "$work/venv/bin/sslyze" ] || { python3 -m venv "$work/venv" && "$work/venv/bin/pip" install -q sslyze==6.3.1; }
-(cd "$root" && cargo build -q --release -p posture-cli -p posture-examples --example tls_lab)
+(cd "$root" && cargo build -q --release -p posture-cli && cargo build -q --release -p posture-examples --example tls_lab)
 unshare -n bash -c "ip link set lo up && python3 '$here/run.py' \
   --lab '$root/target/release/examples/tls_lab' --posture '$root/target/release/posture' \
   --sslyze '$work/venv/bin/sslyze' --testssl testssl --out '$out'"

@@ -429,7 +429,9 @@ pub fn spf_check(
     let rt = runtime()?;
     let helo = helo.unwrap_or(&domain).to_owned();
     let outcome = rt.block_on(async {
-        let dns = posture_signals::Dns::new(&policy).map_err(|e| CliError::Usage(e.to_string()))?;
+        let dns = posture_signals::Dns::new(&policy)
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
         let req = posture_signals::spf::SpfRequest {
             ip,
             sender,

@@ -385,7 +385,9 @@ async fn openspf_rfc7208_suite_over_loopback_dns() {
         let mut policy = posture_signals::ScanPolicy::default();
         policy.nameserver = Some(addr);
         policy.timeout = std::time::Duration::from_millis(300);
-        posture_signals::Dns::new(&policy).expect("client builds")
+        posture_signals::Dns::new(&policy)
+            .await
+            .expect("client builds")
     })
     .await;
     judge(

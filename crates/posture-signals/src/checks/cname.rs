@@ -1,27 +1,29 @@
 //! CNAME: whether a name is an alias, and whether its target resolves.
+//!
+//! One A question says both: its answer carries the alias chain, and a
+//! dangling alias answers NXDOMAIN with its CNAME.
 
 use super::{Env, lost, seen};
 use crate::spf::Lookup;
+use hickory_proto::rr::RecordType;
 use posture_core::observe::{Check, CnameFact, Fact, Observation};
 
-/// Observes the alias of `name`.
 pub(crate) async fn check(env: &Env, name: &str) -> Observation {
-    let targets = match env.dns.cname(name).await {
-        Lookup::Failed(r) => return lost(name, Check::Cname, r, "the CNAME look-up failed"),
-        Lookup::NxDomain | Lookup::NoData => {
-            return seen(
+    let answer = env.dns.resolve(name, RecordType::A).await;
+    let Some(target) = answer.aliases.first().cloned() else {
+        return match answer.lookup {
+            Lookup::Failed(r) => lost(name, Check::Cname, r, "the CNAME look-up failed"),
+            _ => seen(
                 name,
                 Fact::Cname(CnameFact {
                     targets: Vec::new(),
                     resolves: true,
                 }),
                 "not a CNAME",
-            );
-        }
-        Lookup::Records(t) => t,
+            ),
+        };
     };
-    let target = targets.first().cloned().unwrap_or_default();
-    let resolves = match env.dns.a(name).await {
+    let resolves = match answer.lookup {
         Lookup::NxDomain => false,
         Lookup::Failed(r) => {
             return lost(
@@ -38,6 +40,7 @@ pub(crate) async fn check(env: &Env, name: &str) -> Observation {
     } else {
         format!("CNAME {target} ends in NXDOMAIN")
     };
+    let targets = vec![target];
     seen(
         name,
         Fact::Cname(CnameFact {

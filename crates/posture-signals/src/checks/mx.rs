@@ -38,12 +38,20 @@ pub(crate) async fn check(env: &Env, domain: &str) -> Observation {
         let form = if host.parse::<IpAddr>().is_ok() {
             MxForm::IpLiteral
         } else {
-            match env.dns.cname(&host).await {
-                Lookup::Records(targets) => MxForm::Cname { targets },
-                Lookup::Failed(r) => {
-                    return lost(domain, Check::Mx, r, format!("checking MX {host} failed"));
+            // The exchange's addresses, asked as the SPF `mx` mechanism and
+            // mail delivery ask them: the answer shows an alias too.
+            let answer = env
+                .dns
+                .resolve(&host, hickory_proto::rr::RecordType::A)
+                .await;
+            match (answer.aliases.first(), &answer.lookup) {
+                (Some(target), _) => MxForm::Cname {
+                    targets: vec![target.clone()],
+                },
+                (None, Lookup::Failed(r)) => {
+                    return lost(domain, Check::Mx, *r, format!("checking MX {host} failed"));
                 }
-                Lookup::NxDomain | Lookup::NoData => MxForm::Name,
+                (None, _) => MxForm::Name,
             }
         };
         exchanges.push(MxExchange {

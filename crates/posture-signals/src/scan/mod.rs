@@ -27,17 +27,7 @@ pub const DEFAULT_PORTS: &[u16] = &[
 ];
 
 /// The DKIM selectors probed by default.
-pub const DEFAULT_DKIM_SELECTORS: &[&str] = &[
-    "default",
-    "selector1",
-    "selector2",
-    "google",
-    "k1",
-    "dkim",
-    "mail",
-    "s1",
-    "s2",
-];
+pub const DEFAULT_DKIM_SELECTORS: &[&str] = &["google", "selector1", "default", "k1", "s1"];
 
 /// How long tasks still running at the deadline may take to finish.
 const GRACE: Duration = Duration::from_millis(800);
@@ -413,12 +403,13 @@ async fn host(env: Env, config: Arc<ScanConfig>, name: String, stop: Instant) ->
     let mut names = vec![name.clone()];
     if config.wants(Check::Cname) || web {
         let www = format!("www.{name}");
-        let exists = match env.dns.a(&www).await {
-            Lookup::Records(_) => true,
-            Lookup::NxDomain | Lookup::NoData | Lookup::Failed(_) => {
-                matches!(env.dns.cname(&www).await, Lookup::Records(_))
-            }
-        };
+        // One question says both: addresses, or an alias (a dangling one
+        // answers NXDOMAIN with its CNAME). The cname check reuses it.
+        let www_a = env
+            .dns
+            .resolve(&www, hickory_proto::rr::RecordType::A)
+            .await;
+        let exists = matches!(www_a.lookup, Lookup::Records(_)) || !www_a.aliases.is_empty();
         if exists {
             if config.wants(Check::Cname) {
                 let (e, w) = (env.clone(), www.clone());
@@ -519,7 +510,7 @@ pub async fn scan_with_progress(
 ) -> Result<ScanReport, ScanError> {
     config.validate()?;
     let plan = targets::plan(targets, config.policy.max_addresses)?;
-    let dns = Dns::new(&config.policy)?;
+    let dns = Dns::new(&config.policy).await?;
     let stop = dns.deadline() + GRACE;
     let tls = config.wants(Check::Tls);
     // The roots are read only when a certificate will be verified (reading

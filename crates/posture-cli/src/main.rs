@@ -152,6 +152,10 @@ struct ScanArgs {
     /// Queries and probes in flight at once.
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,
+    /// Threads the host names are split among (default: the machine's
+    /// cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Per-query timeout in milliseconds.
     #[arg(long, value_name = "MS")]
     timeout: Option<u64>,
@@ -408,6 +412,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 dkim_selectors: a.dkim_selectors,
                 dnsbl: a.dnsbl,
                 concurrency: a.concurrency,
+                threads: a.threads,
                 timeout_ms: a.timeout,
                 deadline_ms: a.deadline,
                 rate: a.rate,

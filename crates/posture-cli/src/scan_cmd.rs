@@ -35,6 +35,8 @@ pub struct ScanOptions {
     pub dnsbl: Option<String>,
     /// `--concurrency`.
     pub concurrency: Option<usize>,
+    /// `--threads` (default: the machine's cores).
+    pub threads: Option<usize>,
     /// `--timeout` (ms).
     pub timeout_ms: Option<u64>,
     /// `--deadline` (ms).
@@ -180,6 +182,9 @@ pub fn scanner(o: &ScanOptions) -> Result<Scanner, CliError> {
     if let Some(n) = o.concurrency {
         c.policy.concurrency = n;
     }
+    c.policy.threads = o.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
     if let Some(ms) = o.timeout_ms {
         c.policy.timeout = Duration::from_millis(ms.max(1));
     }

@@ -383,3 +383,116 @@ async fn cidr_caps_are_errors_not_truncated_scans() {
         "bad_target"
     );
 }
+
+/// A world of `n` domains that all include one shared SPF record and
+/// inherit one organisational DMARC record.
+fn shared_world(n: usize) -> World {
+    let mut w = World::new();
+    w.txt("_spf.shared.example", "v=spf1 ip4:192.0.2.0/24 -all")
+        .txt("_dmarc.shared.example", "v=DMARC1; p=reject");
+    for i in 0..n {
+        let d = format!("d{i}.shared.example");
+        w.txt(&d, "v=spf1 include:_spf.shared.example -all")
+            .add(&d, RecordValue::Mx(10, format!("mx.{d}")))
+            .add(&format!("mx.{d}"), a("192.0.2.25"));
+    }
+    w
+}
+
+/// The scan's observations without their timestamps (what threads and
+/// timing cannot change).
+fn facts(r: &ScanReport) -> Vec<String> {
+    r.observations
+        .iter()
+        .map(|o| format!("{} {:?} {}", o.asset, o.result, o.detail))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_change_nothing_but_the_speed() {
+    let server = DnsSandbox::start(world()).await.unwrap();
+    let targets = [
+        "good.example",
+        "bad.example",
+        "nx.example",
+        "loop1.example",
+        "servfail.example",
+    ];
+    let mut c = config(server.addr());
+    c.policy.threads = 1;
+    let one = run(&targets, &c).await;
+    for threads in [2, 3, 8] {
+        c.policy.threads = threads;
+        let many = run(&targets, &c).await;
+        assert_eq!(facts(&one), facts(&many), "{threads} threads");
+        assert_eq!(one.assets, many.assets, "{threads} threads");
+    }
+    // Shared out, the concurrency is never exceeded: one permit, one
+    // thread, whatever was asked for.
+    c.policy.concurrency = 1;
+    c.policy.threads = 4;
+    assert_eq!(facts(&run(&targets, &c).await), facts(&one));
+    c.policy.threads = 0;
+    assert_eq!(
+        scan(&["good.example".to_owned()], &c)
+            .await
+            .unwrap_err()
+            .code(),
+        "bad_option"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_is_asked_once_per_scan() {
+    let server = DnsSandbox::start(shared_world(20)).await.unwrap();
+    let mut c = config(server.addr());
+    c.policy.threads = 1;
+    c.checks = vec![Check::Spf, Check::Dmarc, Check::Mx];
+    let before = server.queries();
+    let one = run(&["d0.shared.example"], &c).await;
+    let alone = server.queries() - before;
+    assert_eq!(one.queries, alone, "the scan counts what it sends");
+    let targets: Vec<String> = (0..20).map(|i| format!("d{i}.shared.example")).collect();
+    let before = server.queries();
+    let all = scan(&targets, &c).await.unwrap();
+    let together = server.queries() - before;
+    // Per domain: its TXT, _dmarc, MX and the exchange's A. Once per scan:
+    // the shared include and the organisational DMARC record.
+    let shared = 2;
+    assert_eq!(
+        together,
+        20 * (alone - shared) + shared,
+        "{together} queries"
+    );
+    assert!(
+        all.observations.iter().all(|o| o.fact().is_some()),
+        "every check concluded"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_not_reached_by_the_deadline_are_reported() {
+    let server = DnsSandbox::start(world()).await.unwrap();
+    let mut c = config(server.addr());
+    c.policy.timeout = Duration::from_secs(30);
+    c.policy.deadline = Duration::from_secs(1);
+    c.policy.concurrency = 1;
+    c.policy.threads = 1;
+    c.checks = vec![Check::Spf, Check::Dmarc];
+    // One permit, silent names: far more names than are started before
+    // the deadline, and each still has an observation per check.
+    let targets: Vec<String> = (0..300).map(|i| format!("d{i}.silent.example")).collect();
+    let r = scan(&targets, &c).await.unwrap();
+    for t in &targets {
+        for check in [Check::Spf, Check::Dmarc] {
+            let o = observed(&r, t, check);
+            assert_eq!(o.len(), 1, "{t} {check}");
+            assert_eq!(o[0].reason(), Some(Reason::Deadline), "{t} {check}");
+        }
+    }
+    assert!(
+        r.observations
+            .iter()
+            .any(|o| o.detail.contains("not reached before the deadline"))
+    );
+}

@@ -292,3 +292,85 @@ async fn options_are_checked_before_anything_is_sent() {
         "bad_option"
     );
 }
+
+/// A responder that first sends datagrams that must be dropped (another
+/// question under the query's id, the right question under another id),
+/// then an answer whose records belong to another name, plus one TXT
+/// record at the name asked: only that record may be read.
+async fn forging_responder() -> std::net::SocketAddr {
+    use hickory_proto::op::{Message, MessageType, Query};
+    use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{Name, RData, Record};
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
+                continue;
+            };
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let Some(query) = q.queries.first().cloned() else {
+                continue;
+            };
+            let txt = |owner: &Name, text: &str| {
+                Record::from_rdata(
+                    owner.clone(),
+                    60,
+                    RData::TXT(TXT::new(vec![text.to_owned()])),
+                )
+            };
+            let reply = |id: u16, question: Query, answers: Vec<Record>| {
+                let mut m = Message::response(id, q.metadata.op_code);
+                m.metadata.message_type = MessageType::Response;
+                m.queries.push(question);
+                m.answers = answers;
+                m.to_vec().unwrap()
+            };
+            let evil = Name::from_ascii("evil.example.").unwrap();
+            let mut other = query.clone();
+            other.set_name(evil.clone());
+            let forged_question = reply(q.metadata.id, other, vec![txt(&evil, "v=spf1 +all")]);
+            let forged_id = reply(
+                q.metadata.id.wrapping_add(1),
+                query.clone(),
+                vec![txt(query.name(), "v=spf1 +all")],
+            );
+            let answer = reply(
+                q.metadata.id,
+                query.clone(),
+                vec![txt(&evil, "v=spf1 +all"), txt(query.name(), "v=spf1 -all")],
+            );
+            for d in [forged_question, forged_id, answer] {
+                let _ = sock.send_to(&d, peer).await;
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_foreign_answers_are_not_read() {
+    let mut c = config(forging_responder().await);
+    c.checks = vec![Check::Spf];
+    let r = scan(&targets(&["victim.example"]), &c).await.unwrap();
+    let spf: Vec<_> = r
+        .observations
+        .iter()
+        .filter(|o| o.check() == Check::Spf)
+        .collect();
+    assert_eq!(spf.len(), 1);
+    assert_eq!(
+        spf[0].evidence,
+        vec!["v=spf1 -all".to_owned()],
+        "{:?}",
+        spf[0]
+    );
+    let (_, findings, _) = judged(&r, "victim.example");
+    assert!(
+        !findings.iter().any(|f| f == "spf_permissive_all"),
+        "{findings:?}"
+    );
+}

@@ -8,9 +8,13 @@ use posture_core::observe::{Check, DkimFact, DkimKeyFact, DkimKeyKind, Fact, Obs
 /// Observes the DKIM keys of `domain` at `selectors`.
 pub(crate) async fn check(env: &Env, domain: &str, selectors: &[String]) -> Observation {
     let mut keys = Vec::new();
-    for sel in selectors {
-        let name = format!("{sel}._domainkey.{domain}");
-        match env.dns.txt(&name).await {
+    let names: Vec<String> = selectors
+        .iter()
+        .map(|sel| format!("{sel}._domainkey.{domain}"))
+        .collect();
+    let answers = super::join_all(names.iter().map(|n| env.dns.txt(n)).collect()).await;
+    for ((sel, name), answer) in selectors.iter().zip(&names).zip(answers) {
+        match answer {
             Lookup::Records(rs) => {
                 for r in rs {
                     let key = match dkim::parse(&r) {

@@ -75,3 +75,47 @@ pub(crate) fn lost(
     };
     Observation::inconclusive(asset, check, reason, detail, now()).from(source)
 }
+
+/// Runs futures concurrently on the calling task and returns their outputs
+/// in order: a check's independent questions (DKIM selectors, name
+/// servers' addresses) wait one round trip, not one each.
+pub(crate) async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futures.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *o = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn join_all_keeps_the_order_and_waits_for_every_future() {
+        let slow = |ms: u64, v: u32| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            v
+        };
+        let out = super::join_all(vec![slow(30, 1), slow(1, 2), slow(10, 3)]).await;
+        assert_eq!(out, vec![1, 2, 3]);
+        assert!(
+            super::join_all(Vec::<std::future::Ready<u8>>::new())
+                .await
+                .is_empty()
+        );
+    }
+}

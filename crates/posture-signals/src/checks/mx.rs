@@ -7,7 +7,14 @@ use std::net::IpAddr;
 
 /// Observes the MX records of `domain`.
 pub(crate) async fn check(env: &Env, domain: &str) -> Observation {
-    let mx = match env.dns.mx(domain).await {
+    let answer = env
+        .dns
+        .resolve(domain, hickory_proto::rr::RecordType::MX)
+        .await;
+    let mx = match answer.lookup.clone().map_records(|r| match r {
+        hickory_proto::rr::RData::MX(m) => Some((m.preference, crate::dns::name_text(&m.exchange))),
+        _ => None,
+    }) {
         Lookup::Failed(r) => return lost(domain, Check::Mx, r, "the MX look-up failed"),
         Lookup::NxDomain | Lookup::NoData => {
             return seen(
@@ -37,6 +44,11 @@ pub(crate) async fn check(env: &Env, domain: &str) -> Observation {
     for (preference, host) in mx {
         let form = if host.parse::<IpAddr>().is_ok() {
             MxForm::IpLiteral
+        } else if crate::dns::in_bailiwick(&host, domain) && !answer.glue_for(&host).is_empty() {
+            // The domain's own servers gave the exchange's addresses: a
+            // name with an address record cannot be an alias (RFC 1034
+            // section 3.6.2), so no question is needed.
+            MxForm::Name
         } else {
             // The exchange's addresses, asked as the SPF `mx` mechanism and
             // mail delivery ask them: the answer shows an alias too.

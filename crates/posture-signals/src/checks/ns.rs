@@ -1,7 +1,7 @@
 //! NS: a zone apex's name servers and their /24 networks.
 
 use super::{Env, lost, seen};
-use crate::dns::name_text;
+use crate::dns::{in_bailiwick, name_text};
 use crate::spf::Lookup;
 use hickory_proto::rr::{RData, RecordType};
 use posture_core::observe::{Check, Fact, NsFact, NsNetworks, Observation};
@@ -32,20 +32,30 @@ pub(crate) async fn check(env: &Env, domain: &str) -> Observation {
     let evidence: Vec<String> = servers.iter().map(|n| format!("NS {n}")).collect();
     let mut nets = BTreeSet::new();
     let mut failed = None;
-    for n in &servers {
-        // Glue the answer carried for a server inside the domain (in
-        // bailiwick: the domain's own servers vouch for it) saves a
-        // query; a server elsewhere is always asked about.
-        let glue = if in_bailiwick(n, domain) {
-            answer.glue_for(n)
-        } else {
-            Vec::new()
-        };
-        let addresses = if glue.is_empty() {
-            env.dns.a(n).await
-        } else {
-            Lookup::Records(glue)
-        };
+    // Glue the answer carried for a server inside the domain (in
+    // bailiwick: the domain's own servers vouch for it) saves a query; a
+    // server elsewhere is always asked about.
+    let lookups = super::join_all(
+        servers
+            .iter()
+            .map(|n| {
+                let glue = if in_bailiwick(n, domain) {
+                    answer.glue_for(n)
+                } else {
+                    Vec::new()
+                };
+                async move {
+                    if glue.is_empty() {
+                        env.dns.a(n).await
+                    } else {
+                        Lookup::Records(glue)
+                    }
+                }
+            })
+            .collect(),
+    )
+    .await;
+    for (n, addresses) in servers.iter().zip(lookups) {
         match addresses {
             Lookup::Records(ips) => {
                 for ip in ips {
@@ -81,29 +91,4 @@ pub(crate) async fn check(env: &Env, domain: &str) -> Observation {
         detail,
     )
     .evidence(evidence)
-}
-
-/// Whether `name` is `domain` or a name under it.
-fn in_bailiwick(name: &str, domain: &str) -> bool {
-    let n = name.strip_suffix('.').unwrap_or(name).as_bytes();
-    let d = domain.strip_suffix('.').unwrap_or(domain).as_bytes();
-    n.eq_ignore_ascii_case(d)
-        || (n.len() > d.len()
-            && n[n.len() - d.len() - 1] == b'.'
-            && n[n.len() - d.len()..].eq_ignore_ascii_case(d))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::in_bailiwick;
-
-    #[test]
-    fn bailiwick() {
-        assert!(in_bailiwick("ns1.Example.org", "example.org"));
-        assert!(in_bailiwick("example.org.", "example.org"));
-        assert!(!in_bailiwick("ns1.badexample.org", "example.org"));
-        assert!(!in_bailiwick("example.org", "ns1.example.org"));
-        assert!(!in_bailiwick("ns1.example.org.evil", "example.org"));
-        assert!(!in_bailiwick("é.example.org", "ample.org"));
-    }
 }

@@ -38,12 +38,22 @@ pub enum DnsSetupError {
 
 /// A rate limiter: one slot every `1/rate` seconds.
 #[derive(Debug)]
-struct Pace {
+pub(crate) struct Pace {
     interval: std::time::Duration,
     next: tokio::sync::Mutex<Instant>,
 }
 
 impl Pace {
+    /// The policy's rate limit, if it sets one.
+    pub(crate) fn for_policy(policy: &ScanPolicy) -> Option<Arc<Pace>> {
+        policy.rate.filter(|r| *r > 0).map(|r| {
+            Arc::new(Pace {
+                interval: std::time::Duration::from_secs_f64(1.0 / f64::from(r)),
+                next: tokio::sync::Mutex::new(Instant::now()),
+            })
+        })
+    }
+
     async fn wait(&self) {
         let at = {
             let mut next = self.next.lock().await;
@@ -66,7 +76,8 @@ pub(crate) struct Resolved {
     /// The CNAME targets followed from the name, in order.
     pub aliases: Vec<String>,
     /// IPv4 addresses the additional section gave, by owner name
-    /// (lower case), for NS questions only: the name servers' glue.
+    /// (lower case), for NS and MX questions only: the servers' and
+    /// exchanges' glue.
     pub glue: Vec<(String, Ipv4Addr)>,
 }
 
@@ -116,6 +127,24 @@ impl Dns {
     /// When no name server is given and `/etc/resolv.conf` names none, or
     /// the sockets cannot be opened.
     pub async fn new(policy: &ScanPolicy) -> Result<Self, DnsSetupError> {
+        Dns::with_share(
+            policy,
+            Instant::now() + policy.deadline,
+            policy.concurrency,
+            Pace::for_policy(policy),
+        )
+        .await
+    }
+
+    /// A client for one part of a scan: its own sockets and `concurrency`
+    /// permits, the scan's `deadline` and rate (`pace`, shared by every
+    /// part).
+    pub(crate) async fn with_share(
+        policy: &ScanPolicy,
+        deadline: Instant,
+        concurrency: usize,
+        pace: Option<Arc<Pace>>,
+    ) -> Result<Self, DnsSetupError> {
         let servers: Vec<SocketAddr> = match policy.nameserver {
             Some(addr) => vec![addr],
             None => client::system_servers().map_err(DnsSetupError::Resolver)?,
@@ -125,18 +154,12 @@ impl Dns {
         let client = Client::open(&servers, policy.timeout, 2)
             .await
             .map_err(|e| DnsSetupError::Resolver(format!("opening UDP sockets: {e}")))?;
-        let pace = policy.rate.filter(|r| *r > 0).map(|r| {
-            Arc::new(Pace {
-                interval: std::time::Duration::from_secs_f64(1.0 / f64::from(r)),
-                next: tokio::sync::Mutex::new(Instant::now()),
-            })
-        });
         Ok(Dns {
             client: Arc::new(client),
             answers: Arc::default(),
-            permits: Arc::new(Semaphore::new(policy.concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
             pace,
-            deadline: Instant::now() + policy.deadline,
+            deadline,
             max_txt_bytes: policy.max_txt_bytes,
             queries: Arc::new(AtomicU64::new(0)),
         })
@@ -207,10 +230,14 @@ impl Dns {
         };
         match slot {
             Some(s) => s
-                .get_or_init(|| async { Arc::new(self.resolve_uncached(name, rtype).await) })
+                // Boxed: the question's future is large, and every caller's
+                // future would otherwise carry (and move) it.
+                .get_or_init(|| async {
+                    Arc::new(Box::pin(self.resolve_uncached(name, rtype)).await)
+                })
                 .await
                 .clone(),
-            None => Arc::new(self.resolve_uncached(name, rtype).await),
+            None => Arc::new(Box::pin(self.resolve_uncached(name, rtype)).await),
         }
     }
 
@@ -311,7 +338,7 @@ impl Dns {
                 at = end;
                 continue;
             }
-            let glue = if rtype == RecordType::NS {
+            let glue = if matches!(rtype, RecordType::NS | RecordType::MX) {
                 message
                     .additionals
                     .iter()
@@ -437,6 +464,16 @@ pub fn decode_txt<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
 /// commonly stop at 8 to 16 links).
 pub const MAX_CNAME_CHAIN: usize = 8;
 
+/// Whether `name` is `domain` or a name under it.
+pub(crate) fn in_bailiwick(name: &str, domain: &str) -> bool {
+    let n = name.strip_suffix('.').unwrap_or(name).as_bytes();
+    let d = domain.strip_suffix('.').unwrap_or(domain).as_bytes();
+    n.eq_ignore_ascii_case(d)
+        || (n.len() > d.len()
+            && n[n.len() - d.len() - 1] == b'.'
+            && n[n.len() - d.len()..].eq_ignore_ascii_case(d))
+}
+
 /// A fully qualified DNS name from text, any octets allowed in labels;
 /// `None` when DNS cannot represent it.
 pub fn dns_name(name: &str) -> Option<hickory_proto::rr::Name> {
@@ -534,5 +571,20 @@ impl crate::spf::SpfDns for Dns {
     }
     fn ptr(&self, ip: IpAddr) -> impl std::future::Future<Output = Lookup<Vec<String>>> + Send {
         Dns::ptr(self, ip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_bailiwick;
+
+    #[test]
+    fn bailiwick() {
+        assert!(in_bailiwick("ns1.Example.org", "example.org"));
+        assert!(in_bailiwick("example.org.", "example.org"));
+        assert!(!in_bailiwick("ns1.badexample.org", "example.org"));
+        assert!(!in_bailiwick("example.org", "ns1.example.org"));
+        assert!(!in_bailiwick("ns1.example.org.evil", "example.org"));
+        assert!(!in_bailiwick("é.example.org", "ample.org"));
     }
 }

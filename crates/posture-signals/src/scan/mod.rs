@@ -13,6 +13,7 @@ use crate::dns::{Dns, DnsSetupError};
 use crate::policy::ScanPolicy;
 use crate::spf::Lookup;
 use posture_core::observe::{Check, Observation, Reason, TargetKind, TlsVia};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -204,6 +205,13 @@ impl ScanConfig {
                 });
             }
         }
+        if !(1..=256).contains(&self.policy.threads) {
+            return Err(ScanError::BadOption {
+                option: "--threads",
+                value: self.policy.threads.to_string(),
+                reason: "must be 1 to 256".into(),
+            });
+        }
         if self.policy.concurrency == 0 {
             return Err(ScanError::BadOption {
                 option: "--concurrency",
@@ -393,7 +401,13 @@ async fn host(env: Env, config: Arc<ScanConfig>, name: String, stop: Instant) ->
             tokio::spawn(async move { checks::dkim::check(&e, &n, &selectors).await }),
         );
     }
-    run!(Check::Cname, |e, n| checks::cname::check(&e, &n).await);
+    // The NS question is asked anyway when the ns check runs: a name with
+    // NS records of its own is a zone apex, never an alias.
+    let apex_known = config.wants(Check::Ns);
+    run!(Check::Cname, |e, n| checks::cname::check_apex(
+        &e, &n, apex_known
+    )
+    .await);
     // The www. name, when it exists, is reached and reported on: its alias
     // and its site.
     let web = [Check::Tls, Check::Http, Check::WebFiles]
@@ -510,8 +524,28 @@ pub async fn scan_with_progress(
 ) -> Result<ScanReport, ScanError> {
     config.validate()?;
     let plan = targets::plan(targets, config.policy.max_addresses)?;
-    let dns = Dns::new(&config.policy).await?;
-    let stop = dns.deadline() + GRACE;
+    let deadline = Instant::now() + config.policy.deadline;
+    let stop = deadline + GRACE;
+    let cfg = Arc::new(config.clone());
+    let address_checks = (cfg.wants(Check::Ports) && !cfg.ports.is_empty())
+        || (cfg.wants(Check::Dnsbl) && !cfg.dnsbl_zones.is_empty())
+        || cfg.wants(Check::Tls);
+    let addresses = if address_checks { plan.addresses() } else { 0 };
+    // Host names run on this runtime, or split among threads; the
+    // concurrency is shared out among the parts (the address walk is one).
+    // Every part gets at least one permit and together no more than the
+    // concurrency: fewer threads than that many parts.
+    let walker = usize::from(addresses > 0);
+    let threads = cfg
+        .policy
+        .threads
+        .min(plan.hosts.len())
+        .min(cfg.policy.concurrency.saturating_sub(walker))
+        .max(1);
+    let parts = if threads > 1 { threads + walker } else { 1 };
+    let share = (cfg.policy.concurrency / parts).max(1);
+    let pace = crate::dns::Pace::for_policy(&cfg.policy);
+    let dns = Dns::with_share(&cfg.policy, deadline, share, pace.clone()).await?;
     let tls = config.wants(Check::Tls);
     // The roots are read only when a certificate will be verified (reading
     // the platform's store is file I/O: off the runtime's threads).
@@ -523,45 +557,51 @@ pub async fn scan_with_progress(
     } else {
         crate::net::tls::Trust::empty()
     };
+    let web = Arc::new(checks::Web {
+        timeout: config.policy.timeout,
+        ports: crate::net::http::Ports {
+            http: config.http_port,
+            https: config.https_port,
+        },
+        smtp_port: config.smtp_port,
+        trust,
+        smtp_tls: tls,
+        policy: config.policy.clone(),
+    });
     let env = Env {
         dns: dns.clone(),
-        web: Arc::new(checks::Web {
-            timeout: config.policy.timeout,
-            ports: crate::net::http::Ports {
-                http: config.http_port,
-                https: config.https_port,
-            },
-            smtp_port: config.smtp_port,
-            trust,
-            smtp_tls: tls,
-            policy: config.policy.clone(),
-        }),
+        web: web.clone(),
     };
-    let cfg = Arc::new(config.clone());
-    let address_checks = (cfg.wants(Check::Ports) && !cfg.ports.is_empty())
-        || (cfg.wants(Check::Dnsbl) && !cfg.dnsbl_zones.is_empty())
-        || cfg.wants(Check::Tls);
-    let addresses = if address_checks { plan.addresses() } else { 0 };
+    let env_for_hosts = env.clone();
     progress.total.store(
         plan.hosts
             .len()
             .saturating_add(usize::try_from(addresses).unwrap_or(usize::MAX)),
         Ordering::Relaxed,
     );
-    let hosts: Vec<(String, JoinHandle<HostSeen>)> = plan
-        .hosts
-        .iter()
-        .map(|h| {
-            let task = tokio::spawn(host(env.clone(), cfg.clone(), h.clone(), stop));
-            (h.clone(), task)
-        })
-        .collect();
+    let shard = Shard {
+        cfg: cfg.clone(),
+        web,
+        pace,
+        deadline,
+        stop,
+        share,
+        progress: progress.clone(),
+    };
+    let hosts = if threads > 1 {
+        HostRuns::threads(shard, &plan.hosts, threads)
+    } else {
+        let names = plan.hosts.clone();
+        HostRuns::Here(tokio::spawn(async move {
+            run_hosts(&shard, &env_for_hosts, names).await
+        }))
+    };
     let mut observations = Vec::new();
     let mut assets = plan.assets.clone();
     if address_checks {
         // Walk the addresses lazily, a bounded number in flight, until the
         // deadline: memory follows what was probed, not the address space.
-        let limit = cfg.policy.concurrency.max(1);
+        let limit = share;
         let mut inflight = tokio::task::JoinSet::new();
         let mut walk = plan.walk();
         while !dns.past_deadline() {
@@ -604,10 +644,10 @@ pub async fn scan_with_progress(
         }
         inflight.abort_all();
     }
-    for (name, task) in hosts {
-        let abort = task.abort_handle();
-        match tokio::time::timeout_at(stop + GRACE, task).await {
-            Ok(Ok((o, reached))) => {
+    let (seen, shard_queries) = hosts.finish(plan.hosts.len(), stop).await;
+    for (name, result) in plan.hosts.iter().zip(seen) {
+        match result {
+            Some((o, reached)) => {
                 observations.extend(o);
                 for r in reached {
                     if !assets.contains(&r) {
@@ -615,11 +655,10 @@ pub async fn scan_with_progress(
                     }
                 }
             }
-            Ok(Err(_)) | Err(_) => {
-                abort.abort();
+            None => {
                 for c in domain_checks(&cfg) {
                     observations.push(lost(
-                        &name,
+                        name,
                         c,
                         Reason::Internal,
                         "the host's checks did not complete",
@@ -627,13 +666,192 @@ pub async fn scan_with_progress(
                 }
             }
         }
-        progress.done.fetch_add(1, Ordering::Relaxed);
     }
     observations.sort_by(|a, b| (&a.asset, a.check()).cmp(&(&b.asset, b.check())));
     Ok(ScanReport {
         observations,
         assets,
-        queries: dns.queries(),
+        queries: dns.queries() + shard_queries,
+    })
+}
+
+/// What a thread of host names runs with.
+struct Shard {
+    cfg: Arc<ScanConfig>,
+    web: Arc<checks::Web>,
+    pace: Option<Arc<crate::dns::Pace>>,
+    deadline: Instant,
+    stop: Instant,
+    share: usize,
+    progress: Arc<Progress>,
+}
+
+/// What one thread saw: each of its hosts' observations (`None`: they did
+/// not complete), and the queries it sent.
+type ShardSeen = (Vec<Option<HostSeen>>, u64);
+
+/// Host names' checks, started: on this runtime, or on threads of their
+/// own, each with the indices of its hosts.
+enum HostRuns {
+    Here(JoinHandle<Vec<Option<HostSeen>>>),
+    Threads(Vec<(Vec<usize>, tokio::sync::oneshot::Receiver<ShardSeen>)>),
+}
+
+impl HostRuns {
+    /// Splits `hosts` round-robin among `threads` threads, each running a
+    /// single-threaded runtime with its own DNS client. A thread that
+    /// cannot start, or that fails, leaves its hosts' checks incomplete
+    /// (`internal`), never silently missing.
+    fn threads(shard: Shard, hosts: &[String], threads: usize) -> HostRuns {
+        let shard = Arc::new(shard);
+        let mut runs = Vec::with_capacity(threads);
+        for t in 0..threads {
+            let indices: Vec<usize> = (t..hosts.len()).step_by(threads).collect();
+            let names: Vec<String> = indices
+                .iter()
+                .filter_map(|i| hosts.get(*i).cloned())
+                .collect();
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let shard = shard.clone();
+            // A thread that does not start drops `tx`: its hosts are
+            // reported as incomplete, and the scan goes on.
+            let _ = std::thread::Builder::new()
+                .name(format!("posture-scan-{t}"))
+                .spawn(move || {
+                    let _ = tx.send(run_shard(&shard, names));
+                });
+            runs.push((indices, rx));
+        }
+        HostRuns::Threads(runs)
+    }
+
+    /// Each host's observations (`None`: its checks did not complete), in
+    /// the order given, and the queries the threads sent.
+    async fn finish(self, n: usize, stop: Instant) -> ShardSeen {
+        // The hosts' runner settles every host by `stop` + GRACE.
+        let until = stop + GRACE * 2;
+        let mut out: Vec<Option<HostSeen>> = Vec::with_capacity(n);
+        out.resize_with(n, || None);
+        match self {
+            HostRuns::Here(task) => {
+                let abort = task.abort_handle();
+                match tokio::time::timeout_at(until, task).await {
+                    Ok(Ok(seen)) => out = seen,
+                    Ok(Err(_)) | Err(_) => abort.abort(),
+                }
+                (out, 0)
+            }
+            HostRuns::Threads(runs) => {
+                let mut queries = 0;
+                for (indices, rx) in runs {
+                    let Ok(Ok((seen, q))) = tokio::time::timeout_at(until, rx).await else {
+                        continue;
+                    };
+                    queries += q;
+                    for (i, s) in indices.into_iter().zip(seen) {
+                        if let Some(slot) = out.get_mut(i) {
+                            *slot = s;
+                        }
+                    }
+                }
+                (out, queries)
+            }
+        }
+    }
+}
+
+/// Runs the checks of `names`, a bounded number of hosts at a time (eight
+/// times the permits, at least 64: a host asks its questions a few at a
+/// time, in chains of up to five, so it takes that many to keep every
+/// permit busy; memory follows the hosts in flight, not the targets),
+/// until the deadline. A
+/// host whose checks failed or did not finish by `stop` + GRACE is `None`;
+/// a host not started by the deadline is inconclusive (`deadline`) for
+/// every check.
+async fn run_hosts(shard: &Shard, env: &Env, names: Vec<String>) -> Vec<Option<HostSeen>> {
+    let window = shard.share.saturating_mul(8).max(64);
+    let mut out: Vec<Option<HostSeen>> = Vec::with_capacity(names.len());
+    out.resize_with(names.len(), || None);
+    let mut running: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut set = tokio::task::JoinSet::new();
+    let mut next = 0usize;
+    loop {
+        while set.len() < window && !env.dns.past_deadline() {
+            let Some(name) = names.get(next) else { break };
+            let task = set.spawn(host(
+                env.clone(),
+                shard.cfg.clone(),
+                name.clone(),
+                shard.stop,
+            ));
+            running.insert(task.id(), next);
+            next += 1;
+        }
+        let done = match tokio::time::timeout_at(shard.stop + GRACE, set.join_next_with_id()).await
+        {
+            Ok(Some(done)) => done,
+            Ok(None) => break,
+            Err(_) => {
+                // Past the grace: what still runs is incomplete.
+                set.abort_all();
+                break;
+            }
+        };
+        match done {
+            Ok((id, seen)) => {
+                if let Some(slot) = running.remove(&id).and_then(|i| out.get_mut(i)) {
+                    *slot = Some(seen);
+                }
+            }
+            Err(e) => {
+                running.remove(&e.id());
+            }
+        }
+        shard.progress.done.fetch_add(1, Ordering::Relaxed);
+    }
+    for (slot, name) in out.iter_mut().zip(&names).skip(next) {
+        let lost_all = domain_checks(&shard.cfg)
+            .into_iter()
+            .map(|c| {
+                lost(
+                    name,
+                    c,
+                    Reason::Deadline,
+                    "the name was not reached before the deadline",
+                )
+            })
+            .collect();
+        *slot = Some((lost_all, Vec::new()));
+    }
+    out
+}
+
+/// One thread's share of the host names, on a runtime of its own.
+fn run_shard(shard: &Shard, names: Vec<String>) -> ShardSeen {
+    let n = names.len();
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return (vec![None; n], 0);
+    };
+    rt.block_on(async {
+        let Ok(dns) = Dns::with_share(
+            &shard.cfg.policy,
+            shard.deadline,
+            shard.share,
+            shard.pace.clone(),
+        )
+        .await
+        else {
+            return (vec![None; n], 0);
+        };
+        let env = Env {
+            dns: dns.clone(),
+            web: shard.web.clone(),
+        };
+        let seen = run_hosts(shard, &env, names).await;
+        (seen, dns.queries())
     })
 }
 

@@ -54,6 +54,7 @@ mod error;
 mod model;
 mod namespace;
 pub mod query;
+mod snapshot;
 mod state;
 mod store;
 mod upgrade;
@@ -66,11 +67,12 @@ pub use crate::model::{
     ItemStatus, PlanStatus, PlanTarget, Question,
 };
 pub use crate::namespace::{Key, Namespaced};
+pub use crate::snapshot::SNAPSHOT_FORMAT;
 pub use crate::state::{
     Contact, DocumentRequest, Expectation, ExpectationStatus, Item, Message, Org, Plan,
     Questionnaire, QuestionnaireRiskView, SharedReport, State, User, apply, apply_owned, meets,
 };
-pub use crate::store::{Request, Response, Store, StoreError};
+pub use crate::store::{Request, Response, SnapshotPolicy, Store, StoreError};
 pub use crate::validate::{MAX_ID_BYTES, in_footprint};
 
 #[cfg(test)]

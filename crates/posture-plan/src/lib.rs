@@ -8,7 +8,9 @@
 //! - [`apply`] folds events into the [`State`]; replaying the stored events
 //!   always rebuilds the same state.
 //! - [`Store`] keeps the events (group commit, request ids scoped to the
-//!   actor and bound to the command) and opens read-only for queries.
+//!   actor and bound to the command) and opens read-only for queries. It
+//!   also keeps a snapshot of the state, derived data that lets a large
+//!   store open without replaying every event.
 //! - [`query`] builds what actors see.
 //!
 //! Tenancy: what a requesting organisation creates (plans, contacts,

@@ -18,32 +18,8 @@
 //! Queries open the store read-only ([`Store::open_read_only`]): they work
 //! on a read-only file system, and never create a store.
 //!
-//! # Snapshots
-//!
-//! Opening a store folds its events into the [`State`]. So that a large
-//! store opens fast, writers keep a snapshot of the state in the table
-//! `snapshots`: opening loads the newest usable one and replays only the
-//! events after it. A snapshot is derived data: deleting its rows changes
-//! no answer. It is used only when all of these hold, and is otherwise
-//! ignored (the events are replayed from the start; never an error):
-//!
-//! - it was written with this build's snapshot format
-//!   ([`SNAPSHOT_FORMAT`](crate::SNAPSHOT_FORMAT)) and event schema
-//!   version ([`EVENT_VERSION`]);
-//! - the event it covers is stored at the sequence number it names, with
-//!   the text it had (the snapshot records a SHA-256 digest of both): a
-//!   snapshot beyond the last event, or whose event was rewritten since,
-//!   is not used;
-//! - its bytes have the recorded CRC-32 checksum, and decode whole.
-//!
-//! Snapshots are written only by writers, and never as part of a batch:
-//! [`Store::run_batch`] commits and returns its responses first; the host
-//! then calls [`Store::snapshot_if_due`] (`posture workflow apply` does
-//! after each group's responses are written), which writes one in its own
-//! transaction when enough events were appended since the newest. A
-//! failure there loses nothing: the commands were committed before. A
-//! read-only open never writes one. A store written by 0.1 has no
-//! `snapshots` table; opening it for writing creates one.
+//! Opening starts from a snapshot of the state where one is usable: see
+//! [`Store`], "Snapshots".
 
 use crate::decide::decide;
 use crate::error::WorkflowError;
@@ -158,6 +134,33 @@ pub struct Request {
 }
 
 /// An open store.
+///
+/// # Snapshots
+///
+/// Opening a store folds its events into the [`State`]. So that a large
+/// store opens fast, writers keep a snapshot of the state in the table
+/// `snapshots`: opening loads the newest usable one and replays only the
+/// events after it. A snapshot is derived data: deleting its rows changes
+/// no answer. It is used only when all of these hold, and is otherwise
+/// ignored (the events are replayed from the start; never an error):
+///
+/// - it was written with this build's snapshot format
+///   ([`SNAPSHOT_FORMAT`](crate::SNAPSHOT_FORMAT)) and event schema
+///   version ([`EVENT_VERSION`]);
+/// - the event it covers is stored at the sequence number it names, with
+///   the text it had (the snapshot records a SHA-256 digest of both): a
+///   snapshot beyond the last event, or whose event was rewritten since,
+///   is not used;
+/// - its bytes have the recorded CRC-32 checksum, and decode whole.
+///
+/// Snapshots are written only by writers, and never as part of a batch:
+/// [`Store::run_batch`] commits and returns its responses first; the host
+/// then calls [`Store::snapshot_if_due`] (`posture workflow apply` does
+/// after each group's responses are written), which writes one in its own
+/// transaction when enough events were appended since the newest. A
+/// failure there loses nothing: the commands were committed before. A
+/// read-only open never writes one. A store written by 0.1 has no
+/// `snapshots` table; opening it for writing creates one.
 pub struct Store {
     conn: Connection,
     state: State,
@@ -332,8 +335,9 @@ fn immutable_uri(path: &Path) -> String {
 
 impl Store {
     /// Opens (creating if needed) a store file for reading and writing, and
-    /// replays it. Commands are decided with the built-in catalog (see
-    /// [`Store::with_catalog`]).
+    /// replays it: the newest usable snapshot, then the events after it
+    /// (see [Snapshots](Store#snapshots)). Commands are decided with the
+    /// built-in catalog (see [`Store::with_catalog`]).
     ///
     /// # Errors
     /// SQLite errors, unreadable events, a newer schema version.
@@ -370,9 +374,11 @@ impl Store {
         Self::replayed(conn, false)
     }
 
-    /// Opens an existing store read-only and replays it: for queries. It
-    /// works on a read-only file system and on a file the process may not
-    /// write; a path with no file is [`StoreError::Missing`], never created.
+    /// Opens an existing store read-only and replays it (from the newest
+    /// usable snapshot, as [`Store::open`]): for queries. It works on a
+    /// read-only file system and on a file the process may not write, and
+    /// writes nothing, not even a snapshot; a path with no file is
+    /// [`StoreError::Missing`], never created.
     ///
     /// # Errors
     /// No file, SQLite errors, unreadable events, a newer schema version.

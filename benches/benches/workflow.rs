@@ -1,10 +1,12 @@
 #![allow(missing_docs)]
-//! The workflow store: replaying 1,000,000 events, and durable command
-//! throughput with and without group commit (the same-run baseline is one
-//! transaction per command).
+//! The workflow store: replaying 1,000,000 events; opening the same store
+//! with a snapshot of its state and answering a query (the same-run
+//! baselines are a full replay, and reading the snapshot's bytes alone);
+//! writing a snapshot; and durable command throughput with and without
+//! group commit (the same-run baseline is one transaction per command).
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use posture_plan::{Command, HOST, Request, Store};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use posture_plan::{Command, HOST, Request, Store, query};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -47,6 +49,14 @@ fn plan_commands(from: usize, n: usize) -> Vec<Request> {
         .collect()
 }
 
+/// Sends every 1000th plan, so that "assigned to `v`" has plans to show.
+fn sends(n_plans: usize) -> Vec<Request> {
+    (0..n_plans)
+        .step_by(1000)
+        .map(|p| req("u", &format!(r#"{{"type":"send_plan","plan":"p{p}"}}"#)))
+        .collect()
+}
+
 fn plans(from: usize, n: usize) -> Vec<Request> {
     (from..from + n)
         .map(|p| req("u", &format!(r#"{{"type":"create_plan","plan":"p{p}","vendor":"b","assignee":"v","title":"t","target":{{"grade":"B"}},"due":"2026-12-01T00:00:00Z"}}"#)))
@@ -74,6 +84,7 @@ fn bench(c: &mut Criterion) {
             s.run_batch(&plan_commands(from * 50, k * 50))
                 .expect("items");
         }
+        s.run_batch(&sends(n_plans)).expect("sends");
     }
     let stored = Store::open(&big)
         .expect("reopen")
@@ -110,6 +121,86 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(Store::open(&big).expect("open").state().plans.len()))
     });
     g.finish();
+
+    // The same store with a snapshot covering every event.
+    let snap = dir.path().join("snap.sqlite");
+    std::fs::copy(&big, &snap).expect("copy");
+    let covered = Store::open(&snap)
+        .expect("open")
+        .write_snapshot()
+        .expect("snapshot");
+    assert_eq!(
+        covered,
+        Some(stored as i64),
+        "the snapshot covers every event"
+    );
+    let at = "2026-11-15T00:00:00Z".parse().expect("valid time");
+    let open_and_query = |path: &std::path::Path| {
+        let s = Store::open_read_only(path).expect("open");
+        let views = query::assigned(s.state(), s.catalog(), "v", at).expect("query");
+        assert_eq!(views.len(), sends(events / 50).len(), "the sent plans");
+        black_box((s.loaded_snapshot(), views.len()))
+    };
+    assert!(
+        open_and_query(&snap).0.is_some(),
+        "opened from the snapshot"
+    );
+    assert!(open_and_query(&big).0.is_none(), "a full replay");
+
+    let mut g = c.benchmark_group("workflow_open");
+    g.sample_size(10);
+    // Short: the benchmarks that leave the drop out keep every state of
+    // a sample (about 220 MB each) until its end.
+    g.measurement_time(Duration::from_secs(10));
+    g.bench_function("baseline_open_read_only_replay_and_query", |b| {
+        b.iter(|| open_and_query(&big))
+    });
+    g.bench_function("baseline_read_snapshot_bytes", |b| {
+        b.iter(|| {
+            let conn = rusqlite_open(&snap);
+            let n: usize = conn
+                .query_row("SELECT state FROM snapshots", [], |r| {
+                    Ok(r.get_ref(0)?.as_blob()?.len())
+                })
+                .expect("snapshot");
+            black_box(n)
+        })
+    });
+    // What stands between this and a faster opening: building the state's
+    // million strings at all (a clone allocates the same), and freeing
+    // them (these three leave the drop out of the time).
+    let loaded = Store::open_read_only(&snap).expect("open").state().clone();
+    g.bench_function("baseline_clone_the_state_in_memory", |b| {
+        b.iter_with_large_drop(|| loaded.clone())
+    });
+    g.bench_function("baseline_drop_the_state", |b| {
+        b.iter_batched(|| loaded.clone(), drop, BatchSize::PerIteration)
+    });
+    g.bench_function("open_read_only_with_snapshot_without_drop", |b| {
+        b.iter_with_large_drop(|| Store::open_read_only(&snap).expect("open"))
+    });
+    drop(loaded);
+    g.bench_function("open_read_only_with_snapshot", |b| {
+        b.iter(|| {
+            let s = Store::open_read_only(&snap).expect("open");
+            black_box((s.loaded_snapshot(), s.state().plans.len()))
+        })
+    });
+    g.bench_function("open_read_only_with_snapshot_and_query", |b| {
+        b.iter(|| open_and_query(&snap))
+    });
+    let mut writer = Store::open(&snap).expect("open");
+    g.bench_function("write_snapshot", |b| {
+        b.iter(|| {
+            // Only a newer snapshot is written: drop the one there first.
+            rusqlite_open(&snap)
+                .execute("DELETE FROM snapshots", [])
+                .expect("delete");
+            black_box(writer.write_snapshot().expect("snapshot"))
+        })
+    });
+    g.finish();
+    drop(writer);
 
     let mut g = c.benchmark_group("workflow_durable_commands");
     g.sample_size(10);

@@ -930,3 +930,108 @@ fn request_ids_namespaces_and_contacts_through_the_cli() {
         ]
     );
 }
+
+/// `apply` writes a snapshot of the state once enough events accumulated
+/// (the default policy: 10,000), after the responses; queries open from it,
+/// and deleting it changes no answer.
+#[test]
+fn apply_writes_a_snapshot_that_changes_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sqlite");
+    let store = store.to_str().unwrap();
+    let mut lines: Vec<(String, String)> = vec![
+        (
+            "host".into(),
+            r#"{"type": "register_organization", "org": "acme", "name": "Acme", "domains": ["acme.example"]}"#.into(),
+        ),
+        (
+            "host".into(),
+            r#"{"type": "register_organization", "org": "pay", "name": "Pay", "domains": ["pay.example"]}"#.into(),
+        ),
+        (
+            "host".into(),
+            r#"{"type": "register_user", "user": "alice", "org": "acme", "name": "Alice", "email": "alice@acme.example"}"#.into(),
+        ),
+        (
+            "host".into(),
+            r#"{"type": "register_user", "user": "victor", "org": "pay", "name": "Victor", "email": "victor@pay.example"}"#.into(),
+        ),
+    ];
+    for p in 0..200 {
+        lines.push(("alice".into(), format!(r#"{{"type": "create_plan", "plan": "p{p}", "vendor": "pay", "assignee": "victor", "title": "t", "target": {{"grade": "B"}}, "due": "2026-12-01T00:00:00Z"}}"#)));
+        for i in 0..50 {
+            lines.push(("alice".into(), format!(r#"{{"type": "add_plan_item", "plan": "p{p}", "item": "i{i}", "issue": "spf_missing", "asset": "pay.example"}}"#)));
+        }
+        if p % 50 == 0 {
+            lines.push((
+                "alice".into(),
+                format!(r#"{{"type": "send_plan", "plan": "p{p}"}}"#),
+            ));
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|(a, c)| (a.as_str(), c.as_str()))
+        .collect();
+    // From a file: the responses outgrow a pipe the test fills first.
+    let input = dir.path().join("commands.ndjson");
+    std::fs::write(&input, wf_lines(&borrowed)).unwrap();
+    let o = posture(
+        &[
+            "workflow",
+            "--store",
+            store,
+            "apply",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).lines().all(|l| l.starts_with(r#"{"ok":true"#)));
+    assert_eq!(stderr(&o), format!("{} applied, 0 refused\n", lines.len()));
+    let snapshots = || -> i64 {
+        rusqlite::Connection::open(store)
+            .unwrap()
+            .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(snapshots(), 1, "10,208 events: a snapshot is due");
+    let answers = || {
+        [
+            query(
+                store,
+                &[
+                    "assigned",
+                    "--actor",
+                    "victor",
+                    "--at",
+                    "2026-11-15T00:00:00Z",
+                ],
+            ),
+            query(
+                store,
+                &[
+                    "plan",
+                    "--id",
+                    "p150",
+                    "--actor",
+                    "alice",
+                    "--at",
+                    "2026-11-15T00:00:00Z",
+                ],
+            ),
+        ]
+        .map(|o| {
+            assert!(o.status.success(), "{}", stderr(&o));
+            stdout(&o)
+        })
+    };
+    let from_snapshot = answers();
+    assert!(from_snapshot[0].contains("p150"));
+    rusqlite::Connection::open(store)
+        .unwrap()
+        .execute("DELETE FROM snapshots", [])
+        .unwrap();
+    assert_eq!(answers(), from_snapshot);
+}

@@ -8,7 +8,9 @@
 //! - [`apply`] folds events into the [`State`]; replaying the stored events
 //!   always rebuilds the same state.
 //! - [`Store`] keeps the events (group commit, request ids scoped to the
-//!   actor and bound to the command) and opens read-only for queries.
+//!   actor and bound to the command) and opens read-only for queries. It
+//!   also keeps a snapshot of the state, derived data that lets a large
+//!   store open without replaying every event.
 //! - [`query`] builds what actors see.
 //!
 //! Tenancy: what a requesting organisation creates (plans, contacts,
@@ -54,6 +56,7 @@ mod error;
 mod model;
 mod namespace;
 pub mod query;
+mod snapshot;
 mod state;
 mod store;
 mod upgrade;
@@ -66,11 +69,12 @@ pub use crate::model::{
     ItemStatus, PlanStatus, PlanTarget, Question,
 };
 pub use crate::namespace::{Key, Namespaced};
+pub use crate::snapshot::SNAPSHOT_FORMAT;
 pub use crate::state::{
     Contact, DocumentRequest, Expectation, ExpectationStatus, Item, Message, Org, Plan,
     Questionnaire, QuestionnaireRiskView, SharedReport, State, User, apply, apply_owned, meets,
 };
-pub use crate::store::{Request, Response, Store, StoreError};
+pub use crate::store::{Request, Response, SnapshotPolicy, Store, StoreError};
 pub use crate::validate::{MAX_ID_BYTES, in_footprint};
 
 #[cfg(test)]

@@ -67,6 +67,29 @@ impl<T> Default for Namespaced<T> {
 }
 
 impl<T> Namespaced<T> {
+    /// The objects by organisation, then id (what a snapshot stores; the
+    /// index is derived from it).
+    pub(crate) fn by_org(&self) -> &BTreeMap<String, BTreeMap<String, T>> {
+        &self.by_org
+    }
+
+    /// The collection holding `by_org`, with its index rebuilt (how a
+    /// snapshot is loaded). Organisations without objects are dropped, as
+    /// [`Namespaced::remove`] drops them.
+    pub(crate) fn from_by_org(mut by_org: BTreeMap<String, BTreeMap<String, T>>) -> Self {
+        by_org.retain(|_, ids| !ids.is_empty());
+        let mut orgs_by_id: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (org, ids) in &by_org {
+            for id in ids.keys() {
+                orgs_by_id
+                    .entry(id.clone())
+                    .or_default()
+                    .insert(org.clone());
+            }
+        }
+        Namespaced { by_org, orgs_by_id }
+    }
+
     /// The object `id` of `org`.
     pub fn get(&self, org: &str, id: &str) -> Option<&T> {
         self.by_org.get(org)?.get(id)

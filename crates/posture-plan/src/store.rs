@@ -17,6 +17,9 @@
 //!
 //! Queries open the store read-only ([`Store::open_read_only`]): they work
 //! on a read-only file system, and never create a store.
+//!
+//! Opening starts from a snapshot of the state where one is usable: see
+//! [`Store`], "Snapshots".
 
 use crate::decide::decide;
 use crate::error::WorkflowError;
@@ -63,6 +66,9 @@ pub enum StoreError {
     /// A write was attempted on a store opened read-only.
     #[error("event store: opened read-only")]
     ReadOnly,
+    /// The state could not be encoded as a snapshot.
+    #[error("event store: snapshot: {0}")]
+    Snapshot(String),
 }
 
 impl StoreError {
@@ -74,6 +80,7 @@ impl StoreError {
             StoreError::Corrupt { .. } => "corrupt",
             StoreError::NewerVersion { .. } => "newer_version",
             StoreError::ReadOnly => "read_only",
+            StoreError::Snapshot(_) => "snapshot",
         }
     }
 }
@@ -127,6 +134,33 @@ pub struct Request {
 }
 
 /// An open store.
+///
+/// # Snapshots
+///
+/// Opening a store folds its events into the [`State`]. So that a large
+/// store opens fast, writers keep a snapshot of the state in the table
+/// `snapshots`: opening loads the newest usable one and replays only the
+/// events after it. A snapshot is derived data: deleting its rows changes
+/// no answer. It is used only when all of these hold, and is otherwise
+/// ignored (the events are replayed from the start; never an error):
+///
+/// - it was written with this build's snapshot format
+///   ([`SNAPSHOT_FORMAT`](crate::SNAPSHOT_FORMAT)) and event schema
+///   version ([`EVENT_VERSION`]);
+/// - the event it covers is stored at the sequence number it names, with
+///   the text it had (the snapshot records a SHA-256 digest of both): a
+///   snapshot beyond the last event, or whose event was rewritten since,
+///   is not used;
+/// - its bytes have the recorded CRC-32 checksum, and decode whole.
+///
+/// Snapshots are written only by writers, and never as part of a batch:
+/// [`Store::run_batch`] commits and returns its responses first; the host
+/// then calls [`Store::snapshot_if_due`] (`posture workflow apply` does
+/// after each group's responses are written), which writes one in its own
+/// transaction when enough events were appended since the newest. A
+/// failure there loses nothing: the commands were committed before. A
+/// read-only open never writes one. A store written by 0.1 has no
+/// `snapshots` table; opening it for writing creates one.
 pub struct Store {
     conn: Connection,
     state: State,
@@ -134,6 +168,78 @@ pub struct Store {
     last_seq: i64,
     versions: HashMap<String, i64>,
     read_only: bool,
+    /// The event covered by the snapshot the state was loaded from.
+    loaded_snapshot: Option<i64>,
+    /// The event covered by the newest snapshot this process knows of
+    /// (loaded or written); 0 for none.
+    snapshot_seq: i64,
+    /// When a snapshot is due.
+    snapshot_policy: SnapshotPolicy,
+}
+
+/// When [`Store::snapshot_if_due`] writes a snapshot: once the events
+/// appended since the newest snapshot number at least `min_events` and at
+/// least `fraction_per_mille`/1000 of the events it covers.
+///
+/// The fraction keeps the cost of writing snapshots proportional to the
+/// events appended (the state, and so a snapshot, grows with the store),
+/// and the minimum keeps small stores from writing one after every batch.
+/// Opening replays at most the events since the newest snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotPolicy {
+    /// Fewest events since the newest snapshot.
+    pub min_events: u64,
+    /// Fewest events since the newest snapshot, in thousandths of the
+    /// events it covers.
+    pub fraction_per_mille: u64,
+}
+
+impl Default for SnapshotPolicy {
+    /// 10,000 events, and 5% of the events covered (see BENCHMARKS.md,
+    /// "Store opening with snapshots").
+    fn default() -> Self {
+        SnapshotPolicy {
+            min_events: 10_000,
+            fraction_per_mille: 50,
+        }
+    }
+}
+
+impl SnapshotPolicy {
+    /// Whether a snapshot is due with the newest at `covered` and the last
+    /// event at `last`.
+    fn due(&self, covered: i64, last: i64) -> bool {
+        let since = u64::try_from(last.saturating_sub(covered)).unwrap_or(0);
+        let covered = u64::try_from(covered).unwrap_or(0);
+        since > 0
+            && since >= self.min_events
+            && since >= covered.saturating_mul(self.fraction_per_mille) / 1000
+    }
+}
+
+/// The newest usable snapshot: the state and the event it covers.
+struct Loaded {
+    seq: i64,
+    state: State,
+}
+
+/// Hex SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a snapshot records of the event it covers: SHA-256 of its
+/// sequence number and stored text, so that the snapshot is used only
+/// where that event is, as it was.
+fn event_digest(seq: i64, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(seq.to_be_bytes());
+    h.update(body);
+    hex(&h.finalize())
 }
 
 /// The stream an event belongs to, as unambiguous text: a JSON array of
@@ -210,10 +316,7 @@ fn encode<T: Serialize>(v: &T) -> Result<String, StoreError> {
 /// The digest a request id is bound to: SHA-256 of the command's canonical
 /// JSON (fields in declaration order, absent options left out).
 fn command_digest(c: &Command) -> Result<String, StoreError> {
-    Ok(Sha256::digest(encode(c)?.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(sha256_hex(encode(c)?.as_bytes()))
 }
 
 /// `path` as an SQLite URI with `immutable=1` (for a store on a read-only
@@ -232,8 +335,9 @@ fn immutable_uri(path: &Path) -> String {
 
 impl Store {
     /// Opens (creating if needed) a store file for reading and writing, and
-    /// replays it. Commands are decided with the built-in catalog (see
-    /// [`Store::with_catalog`]).
+    /// replays it: the newest usable snapshot, then the events after it
+    /// (see [Snapshots](Store#snapshots)). Commands are decided with the
+    /// built-in catalog (see [`Store::with_catalog`]).
     ///
     /// # Errors
     /// SQLite errors, unreadable events, a newer schema version.
@@ -257,14 +361,24 @@ impl Store {
                  command TEXT NOT NULL,
                  response TEXT NOT NULL,
                  PRIMARY KEY (actor, request_id)
+             );
+             CREATE TABLE IF NOT EXISTS snapshots (
+                 seq INTEGER PRIMARY KEY,
+                 format INTEGER NOT NULL,
+                 event_version INTEGER NOT NULL,
+                 event_digest TEXT NOT NULL,
+                 checksum INTEGER NOT NULL,
+                 state BLOB NOT NULL
              );",
         )?;
         Self::replayed(conn, false)
     }
 
-    /// Opens an existing store read-only and replays it: for queries. It
-    /// works on a read-only file system and on a file the process may not
-    /// write; a path with no file is [`StoreError::Missing`], never created.
+    /// Opens an existing store read-only and replays it (from the newest
+    /// usable snapshot, as [`Store::open`]): for queries. It works on a
+    /// read-only file system and on a file the process may not write, and
+    /// writes nothing, not even a snapshot; a path with no file is
+    /// [`StoreError::Missing`], never created.
     ///
     /// # Errors
     /// No file, SQLite errors, unreadable events, a newer schema version.
@@ -302,9 +416,79 @@ impl Store {
             last_seq: 0,
             versions: HashMap::new(),
             read_only,
+            loaded_snapshot: None,
+            snapshot_seq: 0,
+            snapshot_policy: SnapshotPolicy::default(),
         };
-        store.catch_up()?;
+        store.reload()?;
         Ok(store)
+    }
+
+    /// Write snapshots by this policy (see [`Store::snapshot_if_due`]).
+    #[must_use]
+    pub fn with_snapshot_policy(mut self, policy: SnapshotPolicy) -> Store {
+        self.snapshot_policy = policy;
+        self
+    }
+
+    /// The event covered by the snapshot the state was last loaded from,
+    /// or `None` when every event was replayed (no usable snapshot).
+    pub fn loaded_snapshot(&self) -> Option<i64> {
+        self.loaded_snapshot
+    }
+
+    /// The newest usable snapshot, if any. Everything that makes one
+    /// unusable (none, another version, a covered event that is missing or
+    /// differs, bytes that do not match their checksum or do not decode,
+    /// no `snapshots` table, a table of another shape) yields `None`: the
+    /// caller replays from the start. Reading it is one statement, so one
+    /// read transaction: a writer replacing the snapshot meanwhile is not
+    /// seen half-way.
+    fn newest_snapshot(&self) -> Option<Loaded> {
+        // A store written by 0.1 has none.
+        self.conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()
+            .ok()??;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.seq, s.event_digest, s.checksum, s.state, e.body
+                 FROM snapshots s JOIN events e ON e.seq = s.seq
+                 WHERE s.format = ?1 AND s.event_version = ?2
+                 ORDER BY s.seq DESC",
+            )
+            .ok()?;
+        let mut rows = stmt
+            .query(params![crate::snapshot::SNAPSHOT_FORMAT, EVENT_VERSION])
+            .ok()?;
+        // Columns are read only when used: a skipped row's state is never
+        // loaded.
+        while let Ok(Some(r)) = rows.next() {
+            let usable = || -> Option<Loaded> {
+                let seq: i64 = r.get(0).ok()?;
+                let digest = r.get_ref(1).ok()?.as_str().ok()?;
+                let body = r.get_ref(4).ok()?.as_bytes().ok()?;
+                if event_digest(seq, body) != digest {
+                    return None;
+                }
+                let checksum: i64 = r.get(2).ok()?;
+                let bytes = r.get_ref(3).ok()?.as_blob().ok()?;
+                if i64::from(crc32fast::hash(bytes)) != checksum {
+                    return None;
+                }
+                let state = crate::snapshot::decode(bytes).ok()?;
+                Some(Loaded { seq, state })
+            };
+            if let Some(loaded) = usable() {
+                return Some(loaded);
+            }
+        }
+        None
     }
 
     /// Decide commands with this catalog (plan items, targets and
@@ -388,11 +572,122 @@ impl Store {
         }
     }
 
+    /// Rebuilds the state from the store: the newest usable snapshot, then
+    /// the events after it.
     fn reload(&mut self) -> Result<(), StoreError> {
-        self.state = State::default();
-        self.last_seq = 0;
         self.versions.clear();
+        match self.newest_snapshot() {
+            Some(Loaded { seq, state }) => {
+                self.state = state;
+                self.last_seq = seq;
+                self.loaded_snapshot = Some(seq);
+                self.snapshot_seq = seq;
+            }
+            None => {
+                self.state = State::default();
+                self.last_seq = 0;
+                self.loaded_snapshot = None;
+            }
+        }
         self.catch_up()
+    }
+
+    /// Writes a snapshot of the state if one is due by the store's
+    /// [`SnapshotPolicy`], in a transaction of its own. Call it after the
+    /// responses of [`Store::run_batch`] were released: it never delays an
+    /// acknowledgement, and a failure here loses no command (they were
+    /// committed before). Returns the event the new snapshot covers.
+    ///
+    /// # Errors
+    /// [`StoreError::ReadOnly`]; SQLite errors (nothing is written then).
+    pub fn snapshot_if_due(&mut self) -> Result<Option<i64>, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        if !self.snapshot_policy.due(self.snapshot_seq, self.last_seq) {
+            return Ok(None);
+        }
+        self.write_snapshot_when(true)
+    }
+
+    /// Writes a snapshot of the state now (after catching up on other
+    /// writers' events), replacing the older ones. Returns the event it
+    /// covers, or `None` for a store with no events.
+    ///
+    /// # Errors
+    /// [`StoreError::ReadOnly`]; SQLite errors (nothing is written then).
+    pub fn write_snapshot(&mut self) -> Result<Option<i64>, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        self.write_snapshot_when(false)
+    }
+
+    fn write_snapshot_when(&mut self, only_if_due: bool) -> Result<Option<i64>, StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match self.write_snapshot_locked(only_if_due) {
+            Ok(Some(seq)) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => {
+                    self.snapshot_seq = seq;
+                    Ok(Some(seq))
+                }
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(e.into())
+                }
+            },
+            Ok(None) => {
+                self.conn.execute_batch("ROLLBACK")?;
+                Ok(None)
+            }
+            Err(e) => {
+                // Nothing was appended: the state still folds the events
+                // up to `last_seq` (catching up only applied committed
+                // ones), so there is nothing to reload.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn write_snapshot_locked(&mut self, only_if_due: bool) -> Result<Option<i64>, StoreError> {
+        self.catch_up()?;
+        // Another writer may have written one meanwhile.
+        let newest: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM snapshots WHERE format = ?1 AND event_version = ?2",
+            params![crate::snapshot::SNAPSHOT_FORMAT, EVENT_VERSION],
+            |r| r.get(0),
+        )?;
+        self.snapshot_seq = self.snapshot_seq.max(newest.min(self.last_seq));
+        if self.last_seq == 0
+            || newest >= self.last_seq
+            || (only_if_due && !self.snapshot_policy.due(self.snapshot_seq, self.last_seq))
+        {
+            return Ok(None);
+        }
+        let body: String = self.conn.query_row(
+            "SELECT body FROM events WHERE seq = ?1",
+            params![self.last_seq],
+            |r| r.get(0),
+        )?;
+        let bytes = crate::snapshot::encode(&self.state)
+            .map_err(|e| StoreError::Snapshot(e.to_string()))?;
+        // One snapshot is kept: the older ones (of any version) are
+        // replaced by this one.
+        self.conn.execute("DELETE FROM snapshots", [])?;
+        self.conn.execute(
+            "INSERT INTO snapshots (seq, format, event_version, event_digest, checksum, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                self.last_seq,
+                crate::snapshot::SNAPSHOT_FORMAT,
+                EVENT_VERSION,
+                event_digest(self.last_seq, body.as_bytes()),
+                i64::from(crc32fast::hash(&bytes)),
+                bytes
+            ],
+        )?;
+        Ok(Some(self.last_seq))
     }
 
     /// The first response to (actor, request id), if that pair was used:

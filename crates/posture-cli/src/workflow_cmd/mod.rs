@@ -54,6 +54,19 @@ pub fn open_read(path: &Path) -> Result<Store, CliError> {
     })
 }
 
+/// Writes a snapshot of the state if one is due, after the commands'
+/// responses were released. A snapshot is derived data: failing to write
+/// one loses nothing (the commands were committed), so it is reported on
+/// stderr and the command goes on.
+fn snapshot_if_due(store: &mut Store, path: &Path) {
+    if let Err(e) = store.snapshot_if_due() {
+        eprintln!(
+            "posture: warning: {}",
+            posture_core::escape_controls(&format!("{}: no snapshot written: {e}", path.display()))
+        );
+    }
+}
+
 /// Largest group commit.
 const MAX_BATCH: usize = 512;
 
@@ -226,6 +239,9 @@ pub fn apply(
                 path: "<stdout>".into(),
                 source,
             })?;
+        // The responses are out: now, if enough events accumulated, a
+        // snapshot of the state for fast opening.
+        snapshot_if_due(&mut store, store_path);
     }
     eprintln!("{applied} applied, {refused} refused");
     if strict && refused > 0 {

@@ -1,0 +1,677 @@
+//! Snapshots of the folded [`State`]: derived data that lets a store open
+//! without replaying every event.
+//!
+//! A snapshot is the state after the event it covers, encoded with
+//! [postcard](https://docs.rs/postcard) (a compact binary serde format; see
+//! BENCHMARKS.md, "Store opening with snapshots", for why not JSON). The
+//! encoding goes through private mirror definitions (serde's `remote`
+//! derive) rather than serde impls on the public state types, so the
+//! snapshot form is no part of the public API, and wire types whose JSON
+//! form skips absent fields (which a non-self-describing format cannot
+//! read back) are written field by field.
+//!
+//! What the store keeps beside the bytes, and checks before trusting them,
+//! is in [`crate::store`]: the format and event schema versions, a digest
+//! of the covered event and a checksum of the bytes.
+
+use crate::model::{Answer, ContactFields, ItemStatus, PlanStatus, PlanTarget, Question};
+use crate::namespace::Namespaced;
+use crate::state::{
+    Contact, DocumentRequest, Expectation, Item, Message, Org, Plan, Questionnaire, SharedReport,
+    State, User,
+};
+use chrono::{DateTime, Utc};
+use posture_core::{Factor, Grade, Severity, Timestamp};
+use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// The version of the snapshot encoding. Bump it whenever the encoding
+/// or the meaning of a snapshot changes: a field added to, removed from or
+/// reordered in [`State`] or the types it holds, an enum variant added or
+/// reordered, or a change to what [`apply`](crate::apply) folds. A store
+/// ignores snapshots of another version (with
+/// [`EVENT_VERSION`](crate::EVENT_VERSION), which is checked too), so a
+/// forgotten bump is the one way a snapshot could give a wrong answer: the
+/// test `snapshot::tests::the_encoding_is_pinned` fails when the encoding
+/// changes, as a reminder.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+/// Why snapshot bytes could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DecodeError {
+    /// Not a snapshot of this format (truncated, or other bytes).
+    #[error("not a snapshot of format {SNAPSHOT_FORMAT}: {0}")]
+    Format(#[from] postcard::Error),
+    /// A valid snapshot followed by more bytes.
+    #[error("{0} bytes after the snapshot")]
+    Trailing(usize),
+}
+
+/// The snapshot bytes of `state`.
+///
+/// # Errors
+/// Only if serialization itself fails (it does not for these types).
+pub(crate) fn encode(state: &State) -> Result<Vec<u8>, postcard::Error> {
+    postcard::to_allocvec(&Ser(state))
+}
+
+/// The state held by snapshot bytes.
+///
+/// # Errors
+/// Bytes that are not exactly one snapshot of this format.
+pub(crate) fn decode(bytes: &[u8]) -> Result<State, DecodeError> {
+    let (De(state), rest) = postcard::take_from_bytes::<De<State>>(bytes)?;
+    if !rest.is_empty() {
+        return Err(DecodeError::Trailing(rest.len()));
+    }
+    Ok(state)
+}
+
+/// A type written through a mirror definition (or by hand), not through
+/// serde impls of its own.
+trait Via: Sized {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+/// Serializes a [`Via`] type.
+struct Ser<'a, T>(&'a T);
+
+impl<T: Via> Serialize for Ser<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.ser(s)
+    }
+}
+
+/// Deserializes a [`Via`] type.
+struct De<T>(T);
+
+impl<'de, T: Via> Deserialize<'de> for De<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::de(d).map(De)
+    }
+}
+
+/// `#[serde(with = "via")]`: a field of a [`Via`] type.
+mod via {
+    use super::Via;
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<T: Via, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        v.ser(s)
+    }
+
+    pub(super) fn deserialize<'de, T: Via, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        T::de(d)
+    }
+}
+
+impl<T: Via> Via for Vec<T> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(Ser))
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // `De<T>` has `T`'s layout, so this collects in place.
+        Ok(Vec::<De<T>>::deserialize(d)?
+            .into_iter()
+            .map(|x| x.0)
+            .collect())
+    }
+}
+
+impl<T: Via> Via for Option<T> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            None => s.serialize_none(),
+            Some(v) => s.serialize_some(&Ser(v)),
+        }
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<De<T>>::deserialize(d)?.map(|x| x.0))
+    }
+}
+
+/// A map as the sequence of its entries in key order; read back with one
+/// bulk build rather than an insertion per entry.
+impl<K, V> Via for BTreeMap<K, V>
+where
+    K: Ord + Serialize + for<'de> Deserialize<'de>,
+    V: Via,
+{
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|(k, v)| (k, Ser(v))))
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<(K, De<V>)>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| (k, v.0))
+            .collect())
+    }
+}
+
+/// Only the objects are written; the id index is rebuilt from them.
+impl<T: Via> Via for Namespaced<T> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.by_org().iter().map(|(org, ids)| (org, Ser(ids))))
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let by_org = Vec::<(String, De<BTreeMap<String, T>>)>::deserialize(d)?
+            .into_iter()
+            .map(|(org, ids)| (org, ids.0))
+            .collect();
+        Ok(Namespaced::from_by_org(by_org))
+    }
+}
+
+/// Seconds and nanoseconds since the epoch (exact, and faster to read
+/// than RFC 3339 text).
+impl Via for Timestamp {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.0.timestamp(), self.0.timestamp_subsec_nanos()).serialize(s)
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (secs, nanos) = <(i64, u32)>::deserialize(d)?;
+        DateTime::<Utc>::from_timestamp(secs, nanos)
+            .map(Timestamp)
+            .ok_or_else(|| D::Error::custom("timestamp out of range"))
+    }
+}
+
+/// Implements [`Via`] through a mirror definition.
+macro_rules! via_remote {
+    ($($ty:ty => $def:ident),+ $(,)?) => {$(
+        impl Via for $ty {
+            fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $def::serialize(self, s)
+            }
+            fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $def::deserialize(d)
+            }
+        }
+    )+};
+}
+
+via_remote! {
+    State => StateDef,
+    Org => OrgDef,
+    User => UserDef,
+    Plan => PlanDef,
+    Item => ItemDef,
+    Message => MessageDef,
+    Contact => ContactDef,
+    Expectation => ExpectationDef,
+    Questionnaire => QuestionnaireDef,
+    DocumentRequest => DocumentRequestDef,
+    SharedReport => SharedReportDef,
+    PlanTarget => PlanTargetDef,
+    ContactFields => ContactFieldsDef,
+    Question => QuestionDef,
+    Answer => AnswerDef,
+}
+
+// The mirror definitions. Each lists every field of its type, in the
+// order written; a field added to a state type fails to compile here.
+// Enums (statuses, grades, factors, severities) and decimals use their own
+// serde impls: variant indexes and decimal text.
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "State")]
+struct StateDef {
+    #[serde(with = "via")]
+    orgs: BTreeMap<String, Org>,
+    #[serde(with = "via")]
+    users: BTreeMap<String, User>,
+    #[serde(with = "via")]
+    plans: Namespaced<Plan>,
+    #[serde(with = "via")]
+    contacts: Namespaced<Contact>,
+    #[serde(with = "via")]
+    expectations: BTreeMap<(String, String), Expectation>,
+    #[serde(with = "via")]
+    reminded: BTreeMap<(String, String), Timestamp>,
+    #[serde(with = "via")]
+    questionnaires: Namespaced<Questionnaire>,
+    #[serde(with = "via")]
+    documents: Namespaced<DocumentRequest>,
+    #[serde(with = "via")]
+    reports: Namespaced<SharedReport>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Org")]
+struct OrgDef {
+    name: String,
+    domains: Vec<String>,
+    assets: Vec<String>,
+    score: Option<(Decimal, Grade)>,
+    factors: BTreeMap<Factor, Decimal>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "User")]
+struct UserDef {
+    org: String,
+    name: String,
+    email: String,
+    #[serde(with = "via")]
+    last_login: Option<Timestamp>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Plan")]
+struct PlanDef {
+    requester: String,
+    created_by: String,
+    vendor: String,
+    assignee: String,
+    title: String,
+    #[serde(with = "via")]
+    target: PlanTarget,
+    #[serde(with = "via")]
+    due: Timestamp,
+    status: PlanStatus,
+    #[serde(with = "via")]
+    items: Vec<Item>,
+    #[serde(with = "via")]
+    messages: Vec<Message>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Item")]
+struct ItemDef {
+    item: String,
+    issue: Option<String>,
+    asset: Option<String>,
+    questionnaire_risk: Option<String>,
+    status: ItemStatus,
+    reopened: u32,
+    info: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Message")]
+struct MessageDef {
+    from: String,
+    #[serde(with = "via")]
+    at: Timestamp,
+    text: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Contact")]
+struct ContactDef {
+    requester: String,
+    #[serde(with = "via")]
+    fields: ContactFields,
+    #[serde(with = "via")]
+    invited_at: Option<Timestamp>,
+    invitations: u32,
+    accepted_user: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Expectation")]
+struct ExpectationDef {
+    #[serde(with = "via")]
+    target: PlanTarget,
+    #[serde(with = "via")]
+    due: Timestamp,
+    suggested_issues: Vec<String>,
+    #[serde(with = "via")]
+    set_at: Timestamp,
+    repeats: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Questionnaire")]
+struct QuestionnaireDef {
+    requester: String,
+    vendor: String,
+    contact: String,
+    #[serde(with = "via")]
+    questions: Vec<Question>,
+    #[serde(with = "via")]
+    due: Timestamp,
+    #[serde(with = "via")]
+    answers: Option<Vec<Answer>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "DocumentRequest")]
+struct DocumentRequestDef {
+    requester: String,
+    vendor: String,
+    contact: String,
+    kind: String,
+    #[serde(with = "via")]
+    due: Timestamp,
+    reference: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "SharedReport")]
+struct SharedReportDef {
+    contacts: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "PlanTarget")]
+struct PlanTargetDef {
+    factor: Option<Factor>,
+    grade: Option<Grade>,
+    score: Option<Decimal>,
+    issues: Option<Vec<String>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "ContactFields")]
+struct ContactFieldsDef {
+    vendor: String,
+    name: String,
+    email: String,
+    title: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Question")]
+struct QuestionDef {
+    id: String,
+    text: String,
+    severity: Severity,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Answer")]
+struct AnswerDef {
+    id: String,
+    pass: bool,
+    comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EVENT_VERSION, Envelope, Event};
+    use crate::state::apply_owned;
+
+    /// The benchmark's store: 20,000 plans of 50 items, as events.
+    fn big_state(plans: usize) -> State {
+        let mut state = State::default();
+        let at: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let env = |event| Envelope {
+            v: EVENT_VERSION,
+            at,
+            actor: "u".into(),
+            event,
+        };
+        for org in ["a", "b"] {
+            apply_owned(
+                &mut state,
+                env(Event::OrganizationRegistered {
+                    org: org.into(),
+                    name: org.into(),
+                    domains: vec![format!("{org}.example")],
+                    assets: vec![],
+                }),
+            );
+        }
+        for p in 0..plans {
+            apply_owned(
+                &mut state,
+                env(Event::PlanCreated {
+                    plan: format!("p{p}"),
+                    requester: "a".into(),
+                    vendor: "b".into(),
+                    assignee: "v".into(),
+                    title: "t".into(),
+                    target: serde_json::from_str(r#"{"grade":"B"}"#).unwrap(),
+                    due: at,
+                }),
+            );
+            for i in 0..50 {
+                apply_owned(
+                    &mut state,
+                    env(Event::ItemAdded {
+                        requester: "a".into(),
+                        plan: format!("p{p}"),
+                        item: format!("i{}", p * 50 + i),
+                        issue: Some("spf_missing".into()),
+                        asset: Some("b.example".into()),
+                        questionnaire_risk: None,
+                    }),
+                );
+            }
+        }
+        state
+    }
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    /// One of everything a state holds, every optional field set (built
+    /// directly, not through `decide`, so that only the encoding can change
+    /// the pinned bytes).
+    fn every_field() -> State {
+        let target = PlanTarget {
+            factor: Some(Factor::DnsHealth),
+            grade: Some(Grade::B),
+            score: Some(Decimal::new(805, 1)),
+            issues: Some(vec!["spf_missing".into()]),
+        };
+        let mut s = State::default();
+        s.orgs.insert(
+            "pay".into(),
+            Org {
+                name: "Pay".into(),
+                domains: vec!["pay.example".into()],
+                assets: vec!["192.0.2.0/24".into()],
+                score: Some((Decimal::new(8150, 2), Grade::B)),
+                factors: BTreeMap::from([(Factor::DnsHealth, Decimal::new(70, 0))]),
+            },
+        );
+        s.users.insert(
+            "victor".into(),
+            User {
+                org: "pay".into(),
+                name: "Victor".into(),
+                email: "victor@pay.example".into(),
+                last_login: Some(t("2026-11-02T03:04:05.123456789Z")),
+            },
+        );
+        s.plans.insert(
+            "acme".into(),
+            "p1".into(),
+            Plan {
+                requester: "acme".into(),
+                created_by: "alice".into(),
+                vendor: "pay".into(),
+                assignee: "victor".into(),
+                title: "Fix mail".into(),
+                target: target.clone(),
+                due: t("2026-12-01T00:00:00Z"),
+                status: PlanStatus::Sent,
+                items: vec![Item {
+                    item: "i1".into(),
+                    issue: Some("spf_missing".into()),
+                    asset: Some("pay.example".into()),
+                    questionnaire_risk: Some("q1:mfa".into()),
+                    status: ItemStatus::InfoProvided,
+                    reopened: 2,
+                    info: Some("not ours".into()),
+                }],
+                messages: vec![Message {
+                    from: "victor".into(),
+                    at: t("2026-11-03T00:00:00Z"),
+                    text: "on it".into(),
+                }],
+            },
+        );
+        s.contacts.insert(
+            "acme".into(),
+            "c1".into(),
+            Contact {
+                requester: "acme".into(),
+                fields: ContactFields {
+                    vendor: "pay".into(),
+                    name: "Pat".into(),
+                    email: "pat@pay.example".into(),
+                    title: Some("CISO".into()),
+                },
+                invited_at: Some(t("2026-11-04T00:00:00Z")),
+                invitations: 3,
+                accepted_user: Some("pat".into()),
+            },
+        );
+        s.expectations.insert(
+            ("acme".into(), "pay".into()),
+            Expectation {
+                target,
+                due: t("2026-12-02T00:00:00Z"),
+                suggested_issues: vec!["dmarc_missing".into()],
+                set_at: t("2026-11-05T00:00:00Z"),
+                repeats: 1,
+            },
+        );
+        s.reminded.insert(
+            ("acme".into(), "pat@pay.example".into()),
+            t("2026-11-06T00:00:00Z"),
+        );
+        s.questionnaires.insert(
+            "acme".into(),
+            "q1".into(),
+            Questionnaire {
+                requester: "acme".into(),
+                vendor: "pay".into(),
+                contact: "c1".into(),
+                questions: vec![Question {
+                    id: "mfa".into(),
+                    text: "MFA?".into(),
+                    severity: Severity::High,
+                }],
+                due: t("2026-12-03T00:00:00Z"),
+                answers: Some(vec![Answer {
+                    id: "mfa".into(),
+                    pass: false,
+                    comment: Some("soon".into()),
+                }]),
+            },
+        );
+        s.documents.insert(
+            "acme".into(),
+            "d1".into(),
+            DocumentRequest {
+                requester: "acme".into(),
+                vendor: "pay".into(),
+                contact: "c1".into(),
+                kind: "soc2".into(),
+                due: t("2026-12-04T00:00:00Z"),
+                reference: Some("vault://soc2".into()),
+            },
+        );
+        s.reports.insert(
+            "acme".into(),
+            "r1".into(),
+            SharedReport {
+                contacts: vec!["c1".into()],
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn every_field_round_trips() {
+        let state = every_field();
+        let back = decode(&encode(&state).unwrap()).unwrap();
+        assert_eq!(back, state);
+        // The index was rebuilt.
+        assert_eq!(back.plans.orgs_with("p1").collect::<Vec<_>>(), ["acme"]);
+        // Decimal scale survives (it shows in views).
+        assert_eq!(back.orgs["pay"].score.unwrap().0.to_string(), "81.50");
+        assert_eq!(
+            decode(&encode(&State::default()).unwrap()).unwrap(),
+            State::default()
+        );
+    }
+
+    #[test]
+    fn only_whole_snapshots_decode() {
+        let bytes = encode(&every_field()).unwrap();
+        for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(decode(&longer), Err(DecodeError::Trailing(1))));
+    }
+
+    /// A reminder to bump [`SNAPSHOT_FORMAT`]: when this fails, the
+    /// snapshot encoding changed. Bump the format (so that stores ignore
+    /// the snapshots older builds wrote), then update the pinned figures.
+    #[test]
+    fn the_encoding_is_pinned() {
+        let bytes = encode(&every_field()).unwrap();
+        assert_eq!(
+            (SNAPSHOT_FORMAT, bytes.len(), crc32fast::hash(&bytes)),
+            (1, 500, 3_218_680_334),
+            "the snapshot encoding changed: bump SNAPSHOT_FORMAT, then update this pin"
+        );
+    }
+
+    /// How the format was chosen: encodes and decodes the benchmark's
+    /// state with postcard and with JSON through the same definitions.
+    /// Prints timings; run with
+    /// `cargo test --release -p posture-plan --lib -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn measure_formats() {
+        use sha2::Digest;
+        use std::time::Instant;
+        let state = big_state(20_000);
+        let best = |f: &mut dyn FnMut()| {
+            (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        let bytes = encode(&state).unwrap();
+        let json = serde_json::to_vec(&Ser(&state)).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), state);
+        let De(from_json) = serde_json::from_slice::<De<State>>(&json).unwrap();
+        assert_eq!(from_json, state);
+        println!("postcard: {} bytes", bytes.len());
+        println!("json:     {} bytes", json.len());
+        println!(
+            "postcard encode {:?}, decode {:?}",
+            best(&mut || drop(encode(&state).unwrap())),
+            best(&mut || drop(decode(&bytes).unwrap()))
+        );
+        println!(
+            "json     encode {:?}, decode {:?}",
+            best(&mut || drop(serde_json::to_vec(&Ser(&state)).unwrap())),
+            best(&mut || drop(serde_json::from_slice::<De<State>>(&json).unwrap()))
+        );
+        println!(
+            "sha-256 of the postcard bytes {:?}, crc-32 {:?}",
+            best(&mut || {
+                std::hint::black_box(sha2::Sha256::digest(&bytes));
+            }),
+            best(&mut || {
+                std::hint::black_box(crc32fast::hash(&bytes));
+            })
+        );
+        println!("drop the state {:?}", {
+            let s = state.clone();
+            let t = Instant::now();
+            drop(s);
+            t.elapsed()
+        });
+        println!("clone the state {:?}", best(&mut || drop(state.clone())));
+    }
+}

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod batch;
 mod demo;
 mod error;
 mod io;
@@ -374,7 +375,25 @@ fn resolve(format: Option<Format>) -> Format {
     })
 }
 
-fn run(cli: Cli) -> Result<String, CliError> {
+/// What a command prints: text, or a batch's spooled results.
+enum Output {
+    Text(String),
+    Spool(batch::Spool),
+}
+
+impl From<String> for Output {
+    fn from(s: String) -> Output {
+        Output::Text(s)
+    }
+}
+
+impl From<batch::Spool> for Output {
+    fn from(s: batch::Spool) -> Output {
+        Output::Spool(s)
+    }
+}
+
+fn run(cli: Cli) -> Result<Output, CliError> {
     match cli.command {
         Command::Score(a) => {
             let scale = match a.scale {
@@ -389,6 +408,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 scale,
                 resolve(a.format),
             )
+            .map(Output::from)
         }
         Command::Improve(a) => score_cmd::improve(
             &a.input,
@@ -396,13 +416,24 @@ fn run(cli: Cli) -> Result<String, CliError> {
             a.model.catalog.as_deref(),
             a.model.model_config.as_deref(),
             resolve(a.format),
-        ),
+        )
+        .map(Output::from),
         Command::Csr(a) => score_cmd::csr(
             &a.input,
             a.model.catalog.as_deref(),
             a.model.model_config.as_deref(),
             resolve(a.format),
-        ),
+        )
+        .map(Output::from),
+        other => run_text(other).map(Output::from),
+    }
+}
+
+fn run_text(command: Command) -> Result<String, CliError> {
+    match command {
+        Command::Score(_) | Command::Improve(_) | Command::Csr(_) => {
+            Err(CliError::Internal("batch commands are run by `run`".into()))
+        }
         Command::Scan(a) => {
             let o = scan_cmd::ScanOptions {
                 targets: a.targets,
@@ -516,10 +547,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            let written = match out {
+                Output::Text(text) => stdout.write_all(text.as_bytes()),
+                Output::Spool(spool) => spool.release(&mut stdout),
+            };
+            match written.and_then(|()| stdout.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
                 // A closed pipe (e.g. `| head`) is not worth a message.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

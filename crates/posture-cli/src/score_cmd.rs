@@ -1,12 +1,11 @@
 //! `posture score`, `posture improve` and `posture catalog`.
 
 use crate::Format;
+use crate::batch::{self, Spool};
 use crate::error::CliError;
-use crate::io::{read_file, read_input};
+use crate::io::read_file;
 use crate::table;
-use posture::{Assessment, Catalog, FindingsDocument, ModelConfig, PostureV1, Scale, Target};
-use posture_core::input::{BatchShape, parse_batch, split_documents};
-use rayon::prelude::*;
+use posture::{Catalog, FindingsDocument, ModelConfig, PostureV1, Scale, Target};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -43,62 +42,26 @@ pub fn load_model(path: Option<&Path>) -> Result<PostureV1, CliError> {
     PostureV1::new(config.score).map_err(|e| CliError::Input(format!("model config: {e}")))
 }
 
-/// Reads, splits and validates every document before any is scored.
-pub fn load_assessments(
-    input: &str,
-    catalog: &Arc<Catalog>,
-) -> Result<(BatchShape, Vec<Assessment>), CliError> {
-    let (text, name) = read_input(input)?;
-    let (shape, docs) =
-        split_documents(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    let assessments = parse_batch(&docs, |d| {
-        FindingsDocument::from_json(d.text)?.validate(catalog.clone())
-    })
-    .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    Ok((shape, assessments))
-}
-
-/// Renders results as one pretty JSON object (single) or NDJSON (batch).
-pub fn render_json<T: Serialize>(shape: BatchShape, items: &[T]) -> Result<String, CliError> {
-    let mut out = String::new();
-    match (shape, items) {
-        (BatchShape::Single, [one]) => {
-            out.push_str(&serde_json::to_string_pretty(one)?);
-            out.push('\n');
-        }
-        _ => {
-            for item in items {
-                out.push_str(&serde_json::to_string(item)?);
-                out.push('\n');
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// `posture score`.
+/// `posture score`: each document validated and scored as it streams in
+/// (see [`crate::batch`]).
 pub fn score(
     input: &str,
     catalog: Option<&Path>,
     model_config: Option<&Path>,
     scale: Scale,
     format: Format,
-) -> Result<String, CliError> {
+) -> Result<Spool, CliError> {
     let catalog = load_catalog(catalog)?;
     let model = load_model(model_config)?;
-    let (shape, assessments) = load_assessments(input, &catalog)?;
-    let cards: Vec<_> = assessments
-        .par_iter()
-        .map(|a| posture::ScoringModel::score(&model, a).with_scale(scale))
-        .collect();
-    match format {
-        Format::Json => render_json(shape, &cards),
-        Format::Table => Ok(cards
-            .iter()
-            .map(table::scorecard)
-            .collect::<Vec<_>>()
-            .join("\n")),
-    }
+    batch::run(
+        input,
+        format,
+        |d| {
+            let a = FindingsDocument::from_json(d.text)?.validate(catalog.clone())?;
+            Ok(posture::ScoringModel::score(&model, &a).with_scale(scale))
+        },
+        table::scorecard,
+    )
 }
 
 /// `posture improve`.
@@ -108,31 +71,21 @@ pub fn improve(
     catalog: Option<&Path>,
     model_config: Option<&Path>,
     format: Format,
-) -> Result<String, CliError> {
+) -> Result<Spool, CliError> {
     let target: Target = target
         .parse()
         .map_err(|e| CliError::Usage(format!("--target: {e}")))?;
     let catalog = load_catalog(catalog)?;
     let model = load_model(model_config)?;
-    let (shape, assessments) = load_assessments(input, &catalog)?;
-    let plans = assessments
-        .par_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            posture::plan(&model, a, target).map_err(|e| {
-                let prefix = if shape == BatchShape::Single {
-                    String::new()
-                } else {
-                    format!("document {}: ", i + 1)
-                };
-                CliError::Input(format!("{input}: {prefix}{e}"))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    match format {
-        Format::Json => render_json(shape, &plans),
-        Format::Table => Ok(plans.iter().map(table::plan).collect::<Vec<_>>().join("\n")),
-    }
+    batch::run(
+        input,
+        format,
+        |d| {
+            let a = FindingsDocument::from_json(d.text)?.validate(catalog.clone())?;
+            posture::plan(&model, &a, target)
+        },
+        table::plan,
+    )
 }
 
 /// `posture catalog`.
@@ -166,7 +119,7 @@ pub fn csr(
     catalog: Option<&Path>,
     model_config: Option<&Path>,
     format: Format,
-) -> Result<String, CliError> {
+) -> Result<Spool, CliError> {
     use posture::csr::{Aggregation, CsrV1, Portfolio};
     let catalog = load_catalog(catalog)?;
     let config = load_config(model_config)?;
@@ -174,18 +127,10 @@ pub fn csr(
         .map_err(|e| CliError::Input(format!("model config: {e}")))?;
     let csr = CsrV1::new(model, &config.score, config.csr.clone())
         .map_err(|e| CliError::Input(format!("model config: {e}")))?;
-    let (text, name) = read_input(input)?;
-    let (shape, docs) =
-        split_documents(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    let portfolios = parse_batch(&docs, |d| Portfolio::from_json(d.text)?.validate(&catalog))
-        .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
-    let results: Vec<_> = portfolios.par_iter().map(|p| csr.aggregate(p)).collect();
-    match format {
-        Format::Json => render_json(shape, &results),
-        Format::Table => Ok(results
-            .iter()
-            .map(table::csr)
-            .collect::<Vec<_>>()
-            .join("\n")),
-    }
+    batch::run(
+        input,
+        format,
+        |d| Ok(csr.aggregate(&Portfolio::from_json(d.text)?.validate(&catalog)?)),
+        table::csr,
+    )
 }

@@ -84,6 +84,18 @@ pub enum Error {
     /// The input held no document.
     #[error("no document in input")]
     NoDocument,
+    /// A document that is not UTF-8 text.
+    #[error("not UTF-8 (invalid byte at byte {offset} of the document)")]
+    NotUtf8 {
+        /// Offset of the first invalid byte in the document, from 0.
+        offset: usize,
+    },
+    /// A document larger than the reader accepts.
+    #[error("the document is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A catalog problem.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
@@ -107,6 +119,8 @@ impl Error {
             Error::TimeOrder { .. } => "first_seen_after_last_seen",
             Error::OutOfRange { .. } => "out_of_range",
             Error::NoDocument => "no_document",
+            Error::NotUtf8 { .. } => "not_utf8",
+            Error::TooLarge { .. } => "too_large",
             Error::Catalog(c) => c.code(),
         }
     }

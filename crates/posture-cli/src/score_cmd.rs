@@ -5,7 +5,7 @@ use crate::batch::{self, Spool};
 use crate::error::CliError;
 use crate::io::read_file;
 use crate::table;
-use posture::{Catalog, FindingsDocument, ModelConfig, PostureV1, Scale, Target};
+use posture::{Assessment, Catalog, ModelConfig, PostureV1, Scale, Target};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ pub fn score(
         input,
         format,
         |d| {
-            let a = FindingsDocument::from_json(d.text)?.validate(catalog.clone())?;
+            let a = Assessment::from_json(d.text, catalog.clone())?;
             Ok(posture::ScoringModel::score(&model, &a).with_scale(scale))
         },
         table::scorecard,
@@ -81,7 +81,7 @@ pub fn improve(
         input,
         format,
         |d| {
-            let a = FindingsDocument::from_json(d.text)?.validate(catalog.clone())?;
+            let a = Assessment::from_json(d.text, catalog.clone())?;
             posture::plan(&model, &a, target)
         },
         table::plan,

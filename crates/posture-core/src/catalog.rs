@@ -155,7 +155,7 @@ pub struct Catalog {
     version: Option<String>,
     digest: String,
     issues: Vec<IssueType>,
-    index: HashMap<String, IssueIdx>,
+    index: HashMap<String, IssueIdx, foldhash::fast::RandomState>,
     /// Issue ids with a `'static` lifetime, for the built-in catalog only
     /// (it lives as long as the process): results borrow them instead of
     /// allocating a copy per scorecard.

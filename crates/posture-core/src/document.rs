@@ -9,6 +9,7 @@ use crate::time::{DateOrTime, Timestamp};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -106,78 +107,202 @@ impl FindingsDocument {
     /// Empty footprint, invalid assets, unknown issue ids, finding assets
     /// outside the footprint, `first_seen` after `last_seen`.
     pub fn validate(&self, catalog: Arc<Catalog>) -> Result<Assessment, Error> {
-        let assets = self
-            .assets
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                s.parse::<Asset>().map_err(|source| Error::InvalidAsset {
-                    path: format!("assets[{i}]"),
-                    value: s.clone(),
-                    source,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let footprint = Footprint::new(assets);
-        if footprint.is_empty() {
-            return Err(Error::EmptyFootprint {
-                path: "assets".to_owned(),
-            });
-        }
-        let mut interned: HashMap<AssetKey, u32> = HashMap::new();
-        let mut findings = Vec::with_capacity(self.findings.len());
-        for (i, f) in self.findings.iter().enumerate() {
-            let Some((issue, _)) = catalog.get(&f.issue) else {
-                return Err(Error::UnknownIssue {
-                    path: format!("findings[{i}].issue"),
-                    issue: f.issue.clone(),
-                    catalog: catalog.id().to_owned(),
-                });
-            };
-            let key = AssetKey::parse_single(&f.asset).map_err(|source| Error::InvalidAsset {
-                path: format!("findings[{i}].asset"),
-                value: f.asset.clone(),
-                source,
-            })?;
-            if !footprint.covers(&key) {
-                return Err(Error::AssetOutsideFootprint {
-                    path: format!("findings[{i}].asset"),
-                    asset: f.asset.clone(),
-                });
-            }
-            if f.first_seen > f.last_seen {
-                return Err(Error::TimeOrder {
-                    path: format!("findings[{i}]"),
-                    first_seen: f.first_seen.to_string(),
-                    last_seen: f.last_seen.to_string(),
-                });
-            }
-            let next = interned.len() as u32;
-            let asset = *interned.entry(key).or_insert(next);
-            findings.push(ValidFinding {
-                issue,
-                asset,
-                first_seen: f.first_seen.get(),
-                last_seen: f.last_seen.get(),
+        assess(
+            &self.organization,
+            self.as_of,
+            &self.assets,
+            self.assessed_factors.as_deref(),
+            self.findings.iter().map(|f| FindingView {
+                issue: &f.issue,
+                asset: &f.asset,
+                first_seen: f.first_seen,
+                last_seen: f.last_seen,
                 status: f.status,
+            }),
+            &self.breaches,
+            catalog,
+        )
+    }
+}
+
+/// A finding as validation reads it, borrowed from an owned document or
+/// from the input text.
+struct FindingView<'a> {
+    issue: &'a str,
+    asset: &'a str,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    status: FindingStatus,
+}
+
+/// The one validation of a findings document, whichever way it was read.
+#[allow(clippy::too_many_arguments)]
+fn assess<'a, S: AsRef<str>>(
+    organization: &str,
+    as_of: Timestamp,
+    assets: &[S],
+    assessed_factors: Option<&[Factor]>,
+    findings: impl ExactSizeIterator<Item = FindingView<'a>>,
+    breaches: &[Breach],
+    catalog: Arc<Catalog>,
+) -> Result<Assessment, Error> {
+    let assets = assets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let s = s.as_ref();
+            s.parse::<Asset>().map_err(|source| Error::InvalidAsset {
+                path: format!("assets[{i}]"),
+                value: s.to_owned(),
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let footprint = Footprint::new(assets);
+    if footprint.is_empty() {
+        return Err(Error::EmptyFootprint {
+            path: "assets".to_owned(),
+        });
+    }
+    // Seeded, so input cannot choose colliding keys; far cheaper than
+    // SipHash on a document's many assets. A finding's asset text is
+    // parsed and checked the first time it is seen; the same text again
+    // takes its number (different texts of one asset, `A.example` and
+    // `a.example`, share one).
+    let hasher = foldhash::fast::RandomState::default;
+    let mut interned: HashMap<AssetKey, u32, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(16, hasher());
+    let mut seen: HashMap<&str, u32, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(16, hasher());
+    let mut out = Vec::with_capacity(findings.len());
+    for (i, f) in findings.enumerate() {
+        let Some((issue, _)) = catalog.get(f.issue) else {
+            return Err(Error::UnknownIssue {
+                path: format!("findings[{i}].issue"),
+                issue: f.issue.to_owned(),
+                catalog: catalog.id().to_owned(),
+            });
+        };
+        let asset = match seen.get(f.asset) {
+            Some(n) => *n,
+            None => {
+                let key =
+                    AssetKey::parse_single(f.asset).map_err(|source| Error::InvalidAsset {
+                        path: format!("findings[{i}].asset"),
+                        value: f.asset.to_owned(),
+                        source,
+                    })?;
+                if !footprint.covers(&key) {
+                    return Err(Error::AssetOutsideFootprint {
+                        path: format!("findings[{i}].asset"),
+                        asset: f.asset.to_owned(),
+                    });
+                }
+                let next = interned.len() as u32;
+                let n = *interned.entry(key).or_insert(next);
+                seen.insert(f.asset, n);
+                n
+            }
+        };
+        if f.first_seen > f.last_seen {
+            return Err(Error::TimeOrder {
+                path: format!("findings[{i}]"),
+                first_seen: f.first_seen.to_string(),
+                last_seen: f.last_seen.to_string(),
             });
         }
-        let mut assessed_factors: Vec<Factor> = self.assessed_factors.clone().unwrap_or_default();
-        assessed_factors.sort_unstable();
-        assessed_factors.dedup();
-        let mut breaches: Vec<DateTime<Utc>> =
-            self.breaches.iter().map(|b| b.date.0.get()).collect();
-        breaches.sort_unstable();
-        Ok(Assessment {
-            organization: self.organization.clone(),
-            as_of: self.as_of.get(),
+        out.push(ValidFinding {
+            issue,
+            asset,
+            first_seen: f.first_seen.get(),
+            last_seen: f.last_seen.get(),
+            status: f.status,
+        });
+    }
+    let mut assessed_factors: Vec<Factor> = assessed_factors.map(<[_]>::to_vec).unwrap_or_default();
+    assessed_factors.sort_unstable();
+    assessed_factors.dedup();
+    let mut breaches: Vec<DateTime<Utc>> = breaches.iter().map(|b| b.date.0.get()).collect();
+    breaches.sort_unstable();
+    Ok(Assessment {
+        organization: organization.to_owned(),
+        as_of: as_of.get(),
+        catalog,
+        footprint,
+        assessed_factors,
+        findings: out,
+        asset_count: interned.len() as u32,
+        breaches,
+    })
+}
+
+/// [`FindingsDocument`] read in place: its strings borrowed from the input
+/// where they have no escapes. The same fields, rules and defaults.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentRef<'a> {
+    #[serde(borrow)]
+    organization: Cow<'a, str>,
+    as_of: Timestamp,
+    #[serde(borrow)]
+    assets: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    assessed_factors: Option<Vec<Factor>>,
+    #[serde(borrow)]
+    findings: Vec<FindingRef<'a>>,
+    #[serde(default)]
+    breaches: Vec<Breach>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindingRef<'a> {
+    #[serde(borrow)]
+    issue: Cow<'a, str>,
+    #[serde(borrow)]
+    asset: Cow<'a, str>,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    status: FindingStatus,
+}
+
+impl Assessment {
+    /// Reads and validates a findings document in one step, borrowing its
+    /// strings from `text` instead of copying them: what
+    /// [`FindingsDocument::from_json`] then [`FindingsDocument::validate`]
+    /// give, with the same located errors, for less work.
+    ///
+    /// ```
+    /// use posture_core::{Assessment, Catalog};
+    /// let a = Assessment::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
+    ///   "assets": ["a.example"], "findings": []}"#, Catalog::builtin()).unwrap();
+    /// assert_eq!(a.organization(), "a");
+    /// let e = Assessment::from_json(r#"{"organization": "a"}"#, Catalog::builtin()).unwrap_err();
+    /// assert_eq!(e.code(), "invalid_field");
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FindingsDocument::from_json`] and [`FindingsDocument::validate`].
+    pub fn from_json(text: &str, catalog: Arc<Catalog>) -> Result<Assessment, Error> {
+        let Ok(doc) = serde_json::from_str::<DocumentRef<'_>>(text) else {
+            // The owned reader names the place of every error.
+            return FindingsDocument::from_json(text)?.validate(catalog);
+        };
+        assess(
+            &doc.organization,
+            doc.as_of,
+            &doc.assets,
+            doc.assessed_factors.as_deref(),
+            doc.findings.iter().map(|f| FindingView {
+                issue: &f.issue,
+                asset: &f.asset,
+                first_seen: f.first_seen,
+                last_seen: f.last_seen,
+                status: f.status,
+            }),
+            &doc.breaches,
             catalog,
-            footprint,
-            assessed_factors,
-            findings,
-            asset_count: interned.len() as u32,
-            breaches,
-        })
+        )
     }
 }
 
@@ -277,6 +402,54 @@ impl Assessment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the two ways of reading a document give, comparable.
+    fn both(text: &str) -> (Result<String, String>, Result<String, String>) {
+        let show = |r: Result<Assessment, Error>| {
+            r.map(|a| {
+                format!(
+                    "{} {} {:?} {} {:?} {:?} {}",
+                    a.organization(),
+                    a.as_of(),
+                    a.findings(),
+                    a.asset_count(),
+                    a.assessed_factors(),
+                    a.breaches(),
+                    a.footprint().size()
+                )
+            })
+            .map_err(|e| e.to_string())
+        };
+        (
+            show(Assessment::from_json(text, Catalog::builtin())),
+            show(FindingsDocument::from_json(text).and_then(|d| d.validate(Catalog::builtin()))),
+        )
+    }
+
+    proptest::proptest! {
+        /// Reading in place gives what reading then validating gives, for
+        /// valid and invalid documents alike.
+        #[test]
+        fn reading_in_place_agrees(
+            picks in proptest::collection::vec((0usize..6, 0usize..6, 0usize..3), 0..8),
+            extra in 0usize..6,
+        ) {
+            const ISSUES: [&str; 6] = ["spf_missing", "dmarc_missing", "nope", "spf_missing", "caa_missing", "\\u0073pf_missing"];
+            const ASSETS: [&str; 6] = ["a.example", "A.EXAMPLE", "b.a.example", "c.example", "10.0.0.7", "10.0.0.0/8"];
+            const STATUS: [&str; 3] = ["open", "fixed", "closed"];
+            let findings: Vec<String> = picks
+                .iter()
+                .map(|(i, a, s)| f(ISSUES[*i], ASSETS[*a], STATUS[*s]))
+                .collect();
+            let tail = ["", ",\"breaches\":[{\"date\":\"2026-10-01\"}]", ",\"assessed_factors\":[\"dns_health\"]", ",\"x\":1", ",\"assets\":[]", ""][extra];
+            let text = format!(
+                r#"{{"organization":"o\u00e9","as_of":"2026-11-01T00:00:00Z","assets":["a.example","10.0.0.0/24"],"findings":[{}]{tail}}}"#,
+                findings.join(",")
+            );
+            let (direct, stepwise) = both(&text);
+            proptest::prop_assert_eq!(direct, stepwise, "{}", text);
+        }
+    }
 
     fn doc(findings: &str, assets: &str) -> String {
         format!(

@@ -499,6 +499,10 @@ impl<R: std::io::Read> BatchReader<R> {
     pub fn next_wave(&mut self, target: usize) -> Result<Option<Wave>, ReadError> {
         let mut spans = Vec::new();
         let from = self.pos;
+        // Room for the whole wave up front: growing by doubling would copy
+        // it on the way.
+        self.buf
+            .reserve((target + READ_CHUNK).saturating_sub(self.buf.len() - from));
         while self.place != Place::Done && (spans.is_empty() || self.pos - from < target) {
             let Some(b) = self.peek()? else {
                 match self.place {

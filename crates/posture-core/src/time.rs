@@ -60,9 +60,37 @@ impl From<DateTime<Utc>> for Timestamp {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ`, the form nearly every timestamp on the wire
+/// has, read without chrono's general parser; anything else (offsets,
+/// fractions, leap seconds, lower case) is left to it, so both agree.
+fn parse_utc_seconds(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b.get(from..to)?.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)?;
+    Some(Timestamp(date.and_time(time).and_utc()))
+}
+
 impl FromStr for Timestamp {
     type Err = TimestampError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(t) = parse_utc_seconds(s) {
+            return Ok(t);
+        }
         DateTime::parse_from_rfc3339(s)
             .map(|t| Timestamp(t.with_timezone(&Utc)))
             .map_err(|e| TimestampError {
@@ -139,5 +167,54 @@ impl JsonSchema for DateOrTime {
             "type": "string",
             "description": "RFC 3339 date-time, or a bare YYYY-MM-DD date meaning 00:00:00Z"
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The quick path reads exactly what chrono reads, and refuses
+        /// what chrono refuses.
+        #[test]
+        fn the_quick_path_agrees_with_chrono(
+            y in 0u32..10000, mo in 0u32..14, d in 0u32..33,
+            h in 0u32..26, mi in 0u32..62, sec in 0u32..62,
+        ) {
+            let s = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z");
+            let chrono = DateTime::parse_from_rfc3339(&s).ok().map(|t| Timestamp(t.with_timezone(&Utc)));
+            let ours = s.parse::<Timestamp>().ok();
+            proptest::prop_assert_eq!(ours, chrono);
+            if let Some(t) = parse_utc_seconds(&s) {
+                proptest::prop_assert_eq!(Some(t), chrono);
+            }
+        }
+    }
+
+    #[test]
+    fn other_forms_go_to_chrono() {
+        for s in [
+            "2026-11-01T00:00:00+02:00",
+            "2026-11-01T00:00:00.5Z",
+            "2026-11-01t00:00:00z",
+            "2026-12-31T23:59:60Z",
+        ] {
+            assert!(parse_utc_seconds(s).is_none(), "{s}");
+            assert_eq!(
+                s.parse::<Timestamp>().ok(),
+                DateTime::parse_from_rfc3339(s)
+                    .ok()
+                    .map(|t| Timestamp(t.with_timezone(&Utc))),
+                "{s}"
+            );
+        }
+        for s in [
+            "2026-1x-01T00:00:00Z",
+            "+026-11-01T00:00:00Z",
+            "2026-11-01T00:00:00Zé",
+        ] {
+            assert!(parse_utc_seconds(s).is_none(), "{s}");
+        }
     }
 }

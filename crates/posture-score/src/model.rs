@@ -63,6 +63,8 @@ pub trait ScoringModel: Send + Sync {
 /// ```
 #[derive(Debug, Clone)]
 pub struct PostureV1 {
+    /// This instance's number (clones share it: same parameters).
+    id: u64,
     config: ScoreConfig,
     /// `W[sev] * m_f / 2` per (severity, factor).
     half_weights: [[Decimal; 10]; 6],
@@ -143,7 +145,59 @@ fn seconds(d: TimeDelta) -> Decimal {
     Decimal::from(d.num_seconds()) + Decimal::new(i64::from(nanos), 9)
 }
 
+/// (model, severity, factor, affected assets, footprint size).
+type PenaltyKey = (u64, u8, u8, u64, u128);
+
+/// Per-thread penalty cache: `p` and `1 - p` by [`PenaltyKey`].
+type PenaltyCache = HashMap<PenaltyKey, (Decimal, Decimal), foldhash::fast::RandomState>;
+
+thread_local! {
+    /// Penalties already computed, by (model, severity, factor, affected
+    /// assets, footprint size): `p` and `1 - p`. Organisations share
+    /// footprint sizes and most issue types touch one or two assets, so
+    /// most types of most organisations reuse a penalty instead of paying
+    /// four 28-digit decimal operations for it. A pure function of its key,
+    /// so the cache changes no result, only its cost.
+    static PENALTIES: RefCell<PenaltyCache> =
+        RefCell::new(HashMap::with_hasher(foldhash::fast::RandomState::default()));
+}
+
+/// Distinct model instances (a cache key: two models may differ in
+/// parameters).
+static MODELS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl PostureV1 {
+    /// The penalty of an issue type of `severity` in `factor` on `n_t` of
+    /// `n` footprint units, and `1 - p` (scoring-v1 section 2:
+    /// `p = min(W * m / 2 * (1 + ln(1 + n_t) / ln(1 + N)), max)`).
+    /// `ln_n` holds `ln(1 + N)` once computed.
+    fn penalty(
+        &self,
+        severity: usize,
+        factor: usize,
+        n_t: u64,
+        n: u128,
+        ln_n: &mut Option<Decimal>,
+    ) -> (Decimal, Decimal) {
+        let key = (self.id, severity as u8, factor as u8, n_t, n);
+        if let Some(hit) = PENALTIES.with(|c| c.borrow().get(&key).copied()) {
+            return hit;
+        }
+        let ln_n = *ln_n.get_or_insert_with(|| ln1p(n));
+        let d = ln1p(u128::from(n_t)) / ln_n;
+        let p =
+            (self.half_weights[severity][factor] * (Decimal::ONE + d)).min(self.config.max_penalty);
+        let value = (p, Decimal::ONE - p);
+        PENALTIES.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= 1 << 16 {
+                c.clear();
+            }
+            c.insert(key, value);
+        });
+        value
+    }
+
     /// A model with the given parameters.
     ///
     /// # Errors
@@ -168,6 +222,7 @@ impl PostureV1 {
         }
         let days = i64::from(config.breach_window_days);
         PostureV1 {
+            id: MODELS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             half_weights,
             weighted,
             window: TimeDelta::seconds(days * SECONDS_PER_DAY),
@@ -210,6 +265,11 @@ impl ScoringModel for PostureV1 {
         // Active (issue, asset) pairs, packed so that sorting orders them by
         // issue id (catalog index order is id byte order).
         let mut pairs: Vec<u64> = Vec::with_capacity(a.findings().len());
+        // A finding has decayed when `as_of - last_seen > decay`, that is
+        // when it was last seen before `as_of - decay`: one cutoff per
+        // decay period (a catalog has a handful), not a date difference per
+        // finding.
+        let mut cutoffs: Vec<(u32, chrono::DateTime<chrono::Utc>)> = Vec::with_capacity(8);
         for f in a.findings() {
             let it = catalog.issue(f.issue);
             assessed[it.factor.index()] = true;
@@ -219,8 +279,24 @@ impl ScoringModel for PostureV1 {
             if !self.weighted[it.severity.index()] {
                 continue;
             }
-            let decay = TimeDelta::seconds(i64::from(it.decay_days) * SECONDS_PER_DAY);
-            if as_of.signed_duration_since(f.last_seen) > decay {
+            let cutoff = match cutoffs.iter().find(|(d, _)| *d == it.decay_days) {
+                Some((_, c)) => *c,
+                None => {
+                    let decay = TimeDelta::seconds(i64::from(it.decay_days) * SECONDS_PER_DAY);
+                    // Out of chrono's range (no real date is): the
+                    // difference, as before.
+                    let Some(c) = as_of.checked_sub_signed(decay) else {
+                        if as_of.signed_duration_since(f.last_seen) > decay {
+                            continue;
+                        }
+                        pairs.push((u64::from(f.issue.0) << 32) | u64::from(f.asset));
+                        continue;
+                    };
+                    cutoffs.push((it.decay_days, c));
+                    c
+                }
+            };
+            if f.last_seen < cutoff {
                 continue;
             }
             if fixed.binary_search(&f.issue).is_ok() {
@@ -231,11 +307,10 @@ impl ScoringModel for PostureV1 {
         pairs.sort_unstable();
         pairs.dedup();
 
-        let ln_n = ln1p(a.footprint().size());
-        let max_penalty = self.config.max_penalty;
+        let n = a.footprint().size();
+        let mut ln_n = None;
         let mut phi = [Decimal::ONE; 10];
         let mut issues: [Vec<IssueScore>; 10] = Default::default();
-        let mut spread_cache: [Option<Decimal>; 16] = [None; 16];
         let mut i = 0;
         while i < pairs.len() {
             let issue = (pairs[i] >> 32) as u32;
@@ -247,22 +322,12 @@ impl ScoringModel for PostureV1 {
             i = j;
             let it = catalog.issue(IssueIdx(issue));
             let fi = it.factor.index();
-            let d = match spread_cache.get_mut(n_t as usize) {
-                Some(Some(d)) => *d,
-                Some(slot) => {
-                    let d = ln1p(u128::from(n_t)) / ln_n;
-                    *slot = Some(d);
-                    d
-                }
-                None => ln1p(u128::from(n_t)) / ln_n,
-            };
-            let p =
-                (self.half_weights[it.severity.index()][fi] * (Decimal::ONE + d)).min(max_penalty);
+            let (p, keep) = self.penalty(it.severity.index(), fi, n_t, n, &mut ln_n);
             if p <= Decimal::ZERO {
                 // A zero multiplier makes the type harmless: it is not listed.
                 continue;
             }
-            phi[fi] *= Decimal::ONE - p;
+            phi[fi] *= keep;
             issues[fi].push(IssueScore {
                 issue: match catalog.static_id(IssueIdx(issue)) {
                     Some(id) => Cow::Borrowed(id),
@@ -277,6 +342,12 @@ impl ScoringModel for PostureV1 {
         let floor = min_fraction();
         let mut sigma = Decimal::ONE;
         for p in &mut phi {
+            // A factor without penalties keeps the constant 1 (scale 0):
+            // multiplying by it changes neither value nor scale. (A 1 of
+            // another scale, from a vanishing penalty, is multiplied.)
+            if *p == Decimal::ONE && p.scale() == 0 {
+                continue;
+            }
             *p = (*p).max(floor);
             sigma *= *p;
         }
@@ -301,10 +372,15 @@ impl ScoringModel for PostureV1 {
                         .cmp(&x.penalty)
                         .then_with(|| x.issue.cmp(&y.issue))
                 });
+                let fraction = phi[f.index()];
                 FactorScore {
                     factor: *f,
                     assessed: assessed[f.index()],
-                    score: round2(phi[f.index()] * Decimal::ONE_HUNDRED),
+                    score: if fraction == Decimal::ONE {
+                        Decimal::new(10_000, 2)
+                    } else {
+                        round2(fraction * Decimal::ONE_HUNDRED)
+                    },
                     fraction: phi[f.index()],
                     issues: list,
                 }

@@ -31,6 +31,7 @@
 
 mod asset;
 mod catalog;
+pub mod decimal;
 mod document;
 pub mod echo;
 mod enums;

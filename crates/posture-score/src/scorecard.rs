@@ -18,6 +18,7 @@ pub struct IssueScore {
     /// `n_t`: distinct assets among its active findings.
     pub affected_assets: u64,
     /// `p_t`, full precision.
+    #[serde(serialize_with = "posture_core::decimal::serialize")]
     pub penalty: Decimal,
 }
 
@@ -30,8 +31,10 @@ pub struct FactorScore {
     /// Declared in `assessed_factors`, or named by any finding.
     pub assessed: bool,
     /// `F_f`, rounded to 2 dp (or an integer string on another scale).
+    #[serde(serialize_with = "posture_core::decimal::serialize")]
     pub score: Decimal,
     /// `phi_f`, full precision.
+    #[serde(serialize_with = "posture_core::decimal::serialize")]
     pub fraction: Decimal,
     /// Issue types with active findings, largest penalty first.
     pub issues: Vec<IssueScore>,
@@ -59,8 +62,10 @@ pub struct Scorecard {
     pub footprint_size: u128,
     /// `S` rounded to 2 dp on the hundred scale (an integer on `upguard` and
     /// `bitsight`); null when there is insufficient data.
+    #[serde(serialize_with = "posture_core::decimal::serialize_option")]
     pub score: Option<Decimal>,
     /// `sigma`, full precision; null when there is insufficient data.
+    #[serde(serialize_with = "posture_core::decimal::serialize_option")]
     pub fraction: Option<Decimal>,
     /// Letter grade from the rounded hundred-scale score, or `?`.
     pub grade: Grade,
@@ -68,6 +73,7 @@ pub struct Scorecard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Relative breach likelihood against grade A; null for `?`.
+    #[serde(serialize_with = "posture_core::decimal::serialize_option")]
     pub breach_likelihood: Option<Decimal>,
     /// Breaches within the fading window that lowered the score.
     pub breaches_applied: u32,

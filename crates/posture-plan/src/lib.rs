@@ -59,6 +59,7 @@ pub mod query;
 mod snapshot;
 mod state;
 mod store;
+mod text;
 mod upgrade;
 mod validate;
 
@@ -75,6 +76,7 @@ pub use crate::state::{
     Questionnaire, QuestionnaireRiskView, SharedReport, State, User, apply, apply_owned, meets,
 };
 pub use crate::store::{Request, Response, SnapshotPolicy, Store, StoreError};
+pub use crate::text::{InlineStr, SharedStr};
 pub use crate::validate::{MAX_ID_BYTES, in_footprint};
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use crate::model::Question;
 use crate::model::{Answer, ContactFields, Envelope, Event, ItemStatus, PlanStatus, PlanTarget};
 use crate::namespace::Namespaced;
+use crate::text::{InlineStr, SharedStr};
 use posture_core::{Factor, Grade, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -38,22 +39,31 @@ pub struct User {
 }
 
 /// A plan item.
+///
+/// A large store holds millions of items, so an item is compact (64
+/// bytes, and usually no allocation of its own): its id is an
+/// [`InlineStr`], kept inside the item when short, and its other texts are
+/// [`SharedStr`]s, which items share where the values repeat (a snapshot
+/// loads one copy of each distinct issue type or asset per chunk of plans;
+/// see BENCHMARKS.md, "Workflow store"). Sharing is invisible: items are
+/// equal when their values are. Read the texts as `&str`: `&*item.item`,
+/// `item.issue.as_deref()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     /// Id.
-    pub item: String,
+    pub item: InlineStr,
     /// Issue type.
-    pub issue: Option<String>,
+    pub issue: Option<SharedStr>,
     /// Asset.
-    pub asset: Option<String>,
+    pub asset: Option<SharedStr>,
     /// Questionnaire risk.
-    pub questionnaire_risk: Option<String>,
+    pub questionnaire_risk: Option<SharedStr>,
     /// Status.
     pub status: ItemStatus,
     /// How often it reopened.
     pub reopened: u32,
     /// Latest information provided.
-    pub info: Option<String>,
+    pub info: Option<SharedStr>,
 }
 
 /// A message on a plan's thread.
@@ -287,7 +297,11 @@ impl State {
             let mut relevant = p
                 .items
                 .iter()
-                .filter(|i| i.issue.as_ref().is_some_and(|x| issues.contains(x)))
+                .filter(|i| {
+                    i.issue
+                        .as_deref()
+                        .is_some_and(|x| issues.iter().any(|t| t == x))
+                })
                 .peekable();
             return Some(
                 relevant.peek().is_some()
@@ -340,6 +354,16 @@ impl State {
         }
         out
     }
+}
+
+/// `value` as a shared string: a clone of `prev` when equal to it, else
+/// a new one.
+fn shared(value: Option<String>, prev: Option<&SharedStr>) -> Option<SharedStr> {
+    let value = value?;
+    Some(match prev {
+        Some(p) if *p == value => p.clone(),
+        _ => SharedStr::from(value),
+    })
 }
 
 /// Folds one event into the state. Events come from
@@ -437,11 +461,16 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
             questionnaire_risk,
         } => {
             if let Some(p) = state.plans.get_mut(&requester, &plan) {
+                // Share the previous item's strings when they are equal
+                // (items are often added in runs on one issue or asset).
+                let last = p.items.last();
+                let issue = shared(issue, last.and_then(|i| i.issue.as_ref()));
+                let asset = shared(asset, last.and_then(|i| i.asset.as_ref()));
                 p.items.push(Item {
-                    item,
+                    item: item.into(),
                     issue,
                     asset,
-                    questionnaire_risk,
+                    questionnaire_risk: questionnaire_risk.map(SharedStr::from),
                     status: ItemStatus::Open,
                     reopened: 0,
                     info: None,
@@ -483,8 +512,8 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
                     it.reopened += 1;
                 }
                 it.status = status;
-                if info.is_some() {
-                    it.info = info;
+                if let Some(info) = info {
+                    it.info = Some(info.into());
                 }
             }
         }

@@ -504,6 +504,11 @@ impl Store {
         &self.state
     }
 
+    /// The state, closing the store.
+    pub fn into_state(self) -> State {
+        self.state
+    }
+
     /// The catalog commands are decided with.
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog

@@ -248,7 +248,7 @@ fn encode_chunk(chunk: &[Group<'_>]) -> Result<[Vec<u8>; 3], postcard::Error> {
 }
 
 /// One organisation's plans in a decoded chunk, in id order.
-type OrgPlans = (String, Vec<(String, Plan)>);
+type OrgPlans = (String, Vec<(String, Box<Plan>)>);
 
 /// A decoded chunk: what its items' (de)serializers need.
 pub(crate) struct Chunk {
@@ -271,7 +271,7 @@ fn decode_chunk(
         table: table.into_iter().map(SharedStr::from).collect(),
         items,
     };
-    type Groups = Vec<(String, Vec<(String, De<Plan>)>)>;
+    type Groups = Vec<(String, Vec<(String, De<Box<Plan>>)>)>;
     let groups: Groups = with_table(Table::Decode(Arc::new(chunk)), || whole(&source[plans]))?;
     Ok(groups
         .into_iter()
@@ -640,13 +640,23 @@ where
     }
 }
 
+/// A boxed value, as the value.
+impl<T: Via> Via for Box<T> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).ser(s)
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::de(d).map(Box::new)
+    }
+}
+
 /// Only the objects are written; the id index is rebuilt from them.
 impl<T: Via> Via for Namespaced<T> {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.by_org().iter().map(|(org, ids)| (org, Ser(ids))))
     }
     fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let by_org = Vec::<(String, De<BTreeMap<String, T>>)>::deserialize(d)?
+        let by_org = Vec::<(String, De<BTreeMap<String, Box<T>>>)>::deserialize(d)?
             .into_iter()
             .map(|(org, ids)| (org, ids.0))
             .collect();

@@ -72,7 +72,7 @@ pub use crate::model::{
 pub use crate::namespace::{Key, Namespaced};
 pub use crate::snapshot::SNAPSHOT_FORMAT;
 pub use crate::state::{
-    Contact, DocumentRequest, Expectation, ExpectationStatus, Item, Message, Org, Plan,
+    Contact, DocumentRequest, Expectation, ExpectationStatus, Item, Items, Message, Org, Plan,
     Questionnaire, QuestionnaireRiskView, SharedReport, State, User, apply, apply_owned, meets,
 };
 pub use crate::store::{Request, Response, SnapshotPolicy, Store, StoreError};

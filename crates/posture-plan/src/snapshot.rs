@@ -25,7 +25,7 @@
 //!
 //! Loading decodes the sections in parallel (on rayon's global pool) and
 //! assembles them. A plan's items are checked to decode whole, then kept
-//! encoded ([`Items`](crate::Items)): they are decoded when first read,
+//! encoded ([`Items`]): they are decoded when first read,
 //! from the snapshot's bytes, which the state keeps while any plan needs
 //! them. So opening a large store builds plans but not their items (a
 //! million, in the benchmark's store), and a query builds those of the
@@ -298,7 +298,7 @@ fn assemble(chunks: Vec<Vec<OrgPlans>>) -> Namespaced<Plan> {
 }
 
 /// A plan's items, kept encoded in a snapshot's bytes (see
-/// [`Items`](crate::Items)).
+/// [`Items`]).
 #[derive(Clone)]
 pub(crate) struct EncodedItems {
     chunk: Arc<Chunk>,

@@ -151,7 +151,9 @@ pub struct Request {
 ///   the text it had (the snapshot records a SHA-256 digest of both): a
 ///   snapshot beyond the last event, or whose event was rewritten since,
 ///   is not used;
-/// - its bytes have the recorded CRC-32 checksum, and decode whole.
+/// - its bytes have the recorded CRC-32 checksum, and decode whole (plan
+///   items, which are decoded when first read, are checked to decode when
+///   the snapshot is loaded).
 ///
 /// Snapshots are written only by writers, and never as part of a batch:
 /// [`Store::run_batch`] commits and returns its responses first; the host

@@ -209,9 +209,11 @@ fn pretty<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
 /// connection is closed).
 ///
 /// `query` runs once per process (from `main`), which exits as soon as the
-/// answer is printed; freeing a large state first would only delay that (a
-/// million plan items take milliseconds to free: BENCHMARKS.md, "Workflow
-/// store"). The process's exit returns the memory.
+/// answer is printed; freeing a large state first would only delay that
+/// (about 5 ms for a store of a million events opened from its snapshot,
+/// more for the items a query decoded or a full replay built:
+/// BENCHMARKS.md, "Workflow store"). The process's exit returns the
+/// memory.
 struct Unfreed(Option<Store>);
 
 impl Unfreed {

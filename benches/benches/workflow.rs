@@ -1,11 +1,16 @@
 #![allow(missing_docs)]
 //! The workflow store: replaying 1,000,000 events; opening the same store
-//! with a snapshot of its state and answering a query (the same-run
-//! baselines are a full replay, and reading the snapshot's bytes alone);
+//! with a snapshot of its state and answering a query, with and without
+//! freeing the store, on rayon's pool and on one thread, and reading every
+//! item (the same-run baselines are a full replay, and reading the
+//! snapshot's bytes alone);
 //! writing a snapshot; and durable command throughput with and without
 //! group commit (the same-run baseline is one transaction per command).
+//!
+//! `POSTURE_BENCH_KEEP_STORE=FILE` also keeps the store with its snapshot
+//! in FILE, to time `posture workflow query` on it.
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use posture_plan::{Command, HOST, Request, Store, query};
 use std::hint::black_box;
 use std::time::Duration;
@@ -134,6 +139,10 @@ fn bench(c: &mut Criterion) {
         Some(stored as i64),
         "the snapshot covers every event"
     );
+    // For timing `posture workflow query` end to end on the same store.
+    if let Some(out) = std::env::var_os("POSTURE_BENCH_KEEP_STORE") {
+        std::fs::copy(&snap, out).expect("keep the store");
+    }
     let at = "2026-11-15T00:00:00Z".parse().expect("valid time");
     let open_and_query = |path: &std::path::Path| {
         let s = Store::open_read_only(path).expect("open");
@@ -149,8 +158,8 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("workflow_open");
     g.sample_size(10);
-    // Short: the benchmarks that leave the drop out keep every state of
-    // a sample (about 220 MB each) until its end.
+    // Short: the benchmarks that leave the drop out keep every store of a
+    // sample until its end.
     g.measurement_time(Duration::from_secs(10));
     g.bench_function("baseline_open_read_only_replay_and_query", |b| {
         b.iter(|| open_and_query(&big))
@@ -166,20 +175,6 @@ fn bench(c: &mut Criterion) {
             black_box(n)
         })
     });
-    // What stands between this and a faster opening: building the state's
-    // million strings at all (a clone allocates the same), and freeing
-    // them (these three leave the drop out of the time).
-    let loaded = Store::open_read_only(&snap).expect("open").state().clone();
-    g.bench_function("baseline_clone_the_state_in_memory", |b| {
-        b.iter_with_large_drop(|| loaded.clone())
-    });
-    g.bench_function("baseline_drop_the_state", |b| {
-        b.iter_batched(|| loaded.clone(), drop, BatchSize::PerIteration)
-    });
-    g.bench_function("open_read_only_with_snapshot_without_drop", |b| {
-        b.iter_with_large_drop(|| Store::open_read_only(&snap).expect("open"))
-    });
-    drop(loaded);
     g.bench_function("open_read_only_with_snapshot", |b| {
         b.iter(|| {
             let s = Store::open_read_only(&snap).expect("open");
@@ -188,6 +183,39 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("open_read_only_with_snapshot_and_query", |b| {
         b.iter(|| open_and_query(&snap))
+    });
+    // What `posture workflow query` does: it exits after answering, so it
+    // leaves the state unfreed.
+    g.bench_function("open_read_only_with_snapshot_and_query_without_drop", |b| {
+        b.iter_with_large_drop(|| {
+            let s = Store::open_read_only(&snap).expect("open");
+            let views = query::assigned(s.state(), s.catalog(), "v", at).expect("query");
+            (s, views)
+        })
+    });
+    // A query that reads every plan's items (here, counting them by
+    // status) decodes them all: what the snapshot's lazy items save the
+    // others.
+    g.bench_function("open_read_only_with_snapshot_and_read_every_item", |b| {
+        b.iter(|| {
+            let s = Store::open_read_only(&snap).expect("open");
+            let verified = s
+                .state()
+                .plans
+                .iter()
+                .flat_map(|(_, _, p)| p.items.iter())
+                .filter(|i| i.status == posture_plan::ItemStatus::Verified)
+                .count();
+            black_box(verified)
+        })
+    });
+    // Snapshots decode on rayon's pool; on one thread, for comparison.
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    g.bench_function("open_read_only_with_snapshot_and_query_one_thread", |b| {
+        b.iter(|| one.install(|| open_and_query(&snap)))
     });
     let mut writer = Store::open(&snap).expect("open");
     g.bench_function("write_snapshot", |b| {

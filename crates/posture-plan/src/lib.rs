@@ -59,6 +59,7 @@ pub mod query;
 mod snapshot;
 mod state;
 mod store;
+mod text;
 mod upgrade;
 mod validate;
 
@@ -71,10 +72,11 @@ pub use crate::model::{
 pub use crate::namespace::{Key, Namespaced};
 pub use crate::snapshot::SNAPSHOT_FORMAT;
 pub use crate::state::{
-    Contact, DocumentRequest, Expectation, ExpectationStatus, Item, Message, Org, Plan,
+    Contact, DocumentRequest, Expectation, ExpectationStatus, Item, Items, Message, Org, Plan,
     Questionnaire, QuestionnaireRiskView, SharedReport, State, User, apply, apply_owned, meets,
 };
 pub use crate::store::{Request, Response, SnapshotPolicy, Store, StoreError};
+pub use crate::text::{InlineStr, SharedStr};
 pub use crate::validate::{MAX_ID_BYTES, in_footprint};
 
 #[cfg(test)]

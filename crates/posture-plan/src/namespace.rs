@@ -51,17 +51,23 @@ impl fmt::Display for Key {
 ///
 /// Change it only through [`apply`](crate::apply): the index is kept in
 /// step with the objects.
+///
+/// Each object is boxed, so that a collection loaded from a snapshot is
+/// assembled by moving pointers, not objects (a plan is a few hundred
+/// bytes, and a store may hold millions of them), and the index holds one
+/// (id, organisation) entry per object rather than a set per id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Namespaced<T> {
-    by_org: BTreeMap<String, BTreeMap<String, T>>,
-    orgs_by_id: BTreeMap<String, BTreeSet<String>>,
+    by_org: BTreeMap<String, BTreeMap<String, Box<T>>>,
+    /// (id, organisation) of every object.
+    index: BTreeSet<(String, String)>,
 }
 
 impl<T> Default for Namespaced<T> {
     fn default() -> Self {
         Namespaced {
             by_org: BTreeMap::new(),
-            orgs_by_id: BTreeMap::new(),
+            index: BTreeSet::new(),
         }
     }
 }
@@ -69,30 +75,25 @@ impl<T> Default for Namespaced<T> {
 impl<T> Namespaced<T> {
     /// The objects by organisation, then id (what a snapshot stores; the
     /// index is derived from it).
-    pub(crate) fn by_org(&self) -> &BTreeMap<String, BTreeMap<String, T>> {
+    pub(crate) fn by_org(&self) -> &BTreeMap<String, BTreeMap<String, Box<T>>> {
         &self.by_org
     }
 
     /// The collection holding `by_org`, with its index rebuilt (how a
     /// snapshot is loaded). Organisations without objects are dropped, as
     /// [`Namespaced::remove`] drops them.
-    pub(crate) fn from_by_org(mut by_org: BTreeMap<String, BTreeMap<String, T>>) -> Self {
+    pub(crate) fn from_by_org(mut by_org: BTreeMap<String, BTreeMap<String, Box<T>>>) -> Self {
         by_org.retain(|_, ids| !ids.is_empty());
-        let mut orgs_by_id: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (org, ids) in &by_org {
-            for id in ids.keys() {
-                orgs_by_id
-                    .entry(id.clone())
-                    .or_default()
-                    .insert(org.clone());
-            }
-        }
-        Namespaced { by_org, orgs_by_id }
+        let index = by_org
+            .iter()
+            .flat_map(|(org, ids)| ids.keys().map(|id| (id.clone(), org.clone())))
+            .collect();
+        Namespaced { by_org, index }
     }
 
     /// The object `id` of `org`.
     pub fn get(&self, org: &str, id: &str) -> Option<&T> {
-        self.by_org.get(org)?.get(id)
+        self.by_org.get(org)?.get(id).map(|b| &**b)
     }
 
     /// The object under a key.
@@ -101,15 +102,15 @@ impl<T> Namespaced<T> {
     }
 
     pub(crate) fn get_mut(&mut self, org: &str, id: &str) -> Option<&mut T> {
-        self.by_org.get_mut(org)?.get_mut(id)
+        self.by_org.get_mut(org)?.get_mut(id).map(|b| &mut **b)
     }
 
     pub(crate) fn insert(&mut self, org: String, id: String, value: T) {
-        self.orgs_by_id
-            .entry(id.clone())
+        self.index.insert((id.clone(), org.clone()));
+        self.by_org
+            .entry(org)
             .or_default()
-            .insert(org.clone());
-        self.by_org.entry(org).or_default().insert(id, value);
+            .insert(id, Box::new(value));
     }
 
     pub(crate) fn remove(&mut self, org: &str, id: &str) -> Option<T> {
@@ -118,20 +119,15 @@ impl<T> Namespaced<T> {
         if ids.is_empty() {
             self.by_org.remove(org);
         }
-        if let Some(orgs) = self.orgs_by_id.get_mut(id) {
-            orgs.remove(org);
-            if orgs.is_empty() {
-                self.orgs_by_id.remove(id);
-            }
-        }
-        Some(removed)
+        self.index.remove(&(id.to_owned(), org.to_owned()));
+        Some(*removed)
     }
 
     /// Every object, in (organisation, id) order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &T)> {
         self.by_org.iter().flat_map(|(org, ids)| {
             ids.iter()
-                .map(move |(id, v)| (org.as_str(), id.as_str(), v))
+                .map(move |(id, v)| (org.as_str(), id.as_str(), &**v))
         })
     }
 
@@ -140,20 +136,21 @@ impl<T> Namespaced<T> {
         self.by_org
             .get(org)
             .into_iter()
-            .flat_map(|ids| ids.iter().map(|(id, v)| (id.as_str(), v)))
+            .flat_map(|ids| ids.iter().map(|(id, v)| (id.as_str(), &**v)))
     }
 
-    /// The organisations that have an object with this bare id.
+    /// The organisations that have an object with this bare id, in order.
     pub fn orgs_with<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a str> + 'a {
-        self.orgs_by_id
-            .get(id)
-            .into_iter()
-            .flat_map(|orgs| orgs.iter().map(String::as_str))
+        let id = id.to_owned();
+        self.index
+            .range((id.clone(), String::new())..)
+            .take_while(move |(i, _)| *i == id)
+            .map(|(_, org)| org.as_str())
     }
 
     /// How many objects there are.
     pub fn len(&self) -> usize {
-        self.by_org.values().map(BTreeMap::len).sum()
+        self.index.len()
     }
 
     /// Whether there are none.

@@ -3,6 +3,7 @@
 use crate::model::Question;
 use crate::model::{Answer, ContactFields, Envelope, Event, ItemStatus, PlanStatus, PlanTarget};
 use crate::namespace::Namespaced;
+use crate::text::{InlineStr, SharedStr};
 use posture_core::{Factor, Grade, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -38,22 +39,135 @@ pub struct User {
 }
 
 /// A plan item.
+///
+/// A large store holds millions of items, so an item is compact (64
+/// bytes, and usually no allocation of its own): its id is an
+/// [`InlineStr`], kept inside the item when short, and its other texts are
+/// [`SharedStr`]s, which items share where the values repeat (a snapshot
+/// loads one copy of each distinct issue type or asset per chunk of plans;
+/// see BENCHMARKS.md, "Workflow store"). Sharing is invisible: items are
+/// equal when their values are. Read the texts as `&str`: `&*item.item`,
+/// `item.issue.as_deref()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     /// Id.
-    pub item: String,
+    pub item: InlineStr,
     /// Issue type.
-    pub issue: Option<String>,
+    pub issue: Option<SharedStr>,
     /// Asset.
-    pub asset: Option<String>,
+    pub asset: Option<SharedStr>,
     /// Questionnaire risk.
-    pub questionnaire_risk: Option<String>,
+    pub questionnaire_risk: Option<SharedStr>,
     /// Status.
     pub status: ItemStatus,
     /// How often it reopened.
     pub reopened: u32,
     /// Latest information provided.
-    pub info: Option<String>,
+    pub info: Option<SharedStr>,
+}
+
+/// A plan's items, in order of addition. Read them as a slice of
+/// [`Item`]s (`Deref<Target = [Item]>`: `items.iter()`, `items.len()`,
+/// `items[0]`); make them from a `Vec<Item>` or an iterator. Only
+/// [`apply`] changes them.
+///
+/// The items of a plan loaded from a snapshot are kept encoded until
+/// first read, and decoded then (once; reading them from several threads
+/// is safe). A large store holds most of its state in plan items, and a
+/// query reads the items of few plans: so opening the store neither
+/// builds nor frees the items of the plans it does not read (see
+/// BENCHMARKS.md, "Workflow store"). This is invisible to readers: the
+/// bytes were checked to decode whole when the snapshot was loaded, and
+/// items compare, clone and print as the slice they hold.
+#[derive(Clone, Default)]
+pub struct Items {
+    /// The items, when decoded (always, unless `encoded` is set).
+    decoded: Vec<Item>,
+    /// Items not decoded yet, and once decoded, where they are.
+    encoded: Option<Encoded>,
+}
+
+/// Items kept encoded, and decoded on first read.
+#[derive(Clone)]
+struct Encoded {
+    bytes: crate::snapshot::EncodedItems,
+    decoded: std::sync::OnceLock<Vec<Item>>,
+}
+
+impl Items {
+    /// Items kept encoded until read.
+    pub(crate) fn encoded(bytes: crate::snapshot::EncodedItems) -> Items {
+        Items {
+            decoded: Vec::new(),
+            encoded: Some(Encoded {
+                bytes,
+                decoded: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Whether the items are decoded (they always are unless loaded from
+    /// a snapshot and not read since).
+    pub fn is_decoded(&self) -> bool {
+        self.encoded
+            .as_ref()
+            .is_none_or(|e| e.decoded.get().is_some())
+    }
+
+    /// The items, to change (decoding them first if needed).
+    pub(crate) fn make_mut(&mut self) -> &mut Vec<Item> {
+        if let Some(e) = self.encoded.take() {
+            self.decoded = e.decoded.into_inner().unwrap_or_else(|| e.bytes.decode());
+        }
+        &mut self.decoded
+    }
+}
+
+impl std::ops::Deref for Items {
+    type Target = [Item];
+    fn deref(&self) -> &[Item] {
+        match &self.encoded {
+            None => &self.decoded,
+            Some(e) => e.decoded.get_or_init(|| e.bytes.decode()),
+        }
+    }
+}
+
+impl From<Vec<Item>> for Items {
+    fn from(decoded: Vec<Item>) -> Items {
+        Items {
+            decoded,
+            encoded: None,
+        }
+    }
+}
+
+impl FromIterator<Item> for Items {
+    fn from_iter<I: IntoIterator<Item = Item>>(iter: I) -> Items {
+        Items::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a Items {
+    type Item = &'a Item;
+    type IntoIter = std::slice::Iter<'a, Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq for Items {
+    fn eq(&self, other: &Items) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Items {}
+
+impl std::fmt::Debug for Items {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A message on a plan's thread.
@@ -87,7 +201,7 @@ pub struct Plan {
     /// Status.
     pub status: PlanStatus,
     /// Items in order of addition.
-    pub items: Vec<Item>,
+    pub items: Items,
     /// Thread.
     pub messages: Vec<Message>,
 }
@@ -287,7 +401,11 @@ impl State {
             let mut relevant = p
                 .items
                 .iter()
-                .filter(|i| i.issue.as_ref().is_some_and(|x| issues.contains(x)))
+                .filter(|i| {
+                    i.issue
+                        .as_deref()
+                        .is_some_and(|x| issues.iter().any(|t| t == x))
+                })
                 .peekable();
             return Some(
                 relevant.peek().is_some()
@@ -340,6 +458,16 @@ impl State {
         }
         out
     }
+}
+
+/// `value` as a shared string: a clone of `prev` when equal to it, else
+/// a new one.
+fn shared(value: Option<String>, prev: Option<&SharedStr>) -> Option<SharedStr> {
+    let value = value?;
+    Some(match prev {
+        Some(p) if *p == value => p.clone(),
+        _ => SharedStr::from(value),
+    })
 }
 
 /// Folds one event into the state. Events come from
@@ -423,7 +551,7 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
                     target,
                     due,
                     status: PlanStatus::Draft,
-                    items: Vec::new(),
+                    items: Items::default(),
                     messages: Vec::new(),
                 },
             );
@@ -437,11 +565,17 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
             questionnaire_risk,
         } => {
             if let Some(p) = state.plans.get_mut(&requester, &plan) {
-                p.items.push(Item {
-                    item,
+                // Share the previous item's strings when they are equal
+                // (items are often added in runs on one issue or asset).
+                let items = p.items.make_mut();
+                let last = items.last();
+                let issue = shared(issue, last.and_then(|i| i.issue.as_ref()));
+                let asset = shared(asset, last.and_then(|i| i.asset.as_ref()));
+                items.push(Item {
+                    item: item.into(),
                     issue,
                     asset,
-                    questionnaire_risk,
+                    questionnaire_risk: questionnaire_risk.map(SharedStr::from),
                     status: ItemStatus::Open,
                     reopened: 0,
                     info: None,
@@ -477,14 +611,14 @@ pub fn apply_owned(state: &mut State, e: Envelope) {
             if let Some(it) = state
                 .plans
                 .get_mut(&requester, &plan)
-                .and_then(|p| p.items.iter_mut().find(|i| i.item == item))
+                .and_then(|p| p.items.make_mut().iter_mut().find(|i| i.item == item))
             {
                 if status == ItemStatus::Open && it.status != ItemStatus::Open {
                     it.reopened += 1;
                 }
                 it.status = status;
-                if info.is_some() {
-                    it.info = info;
+                if let Some(info) = info {
+                    it.info = Some(info.into());
                 }
             }
         }

@@ -151,7 +151,9 @@ pub struct Request {
 ///   the text it had (the snapshot records a SHA-256 digest of both): a
 ///   snapshot beyond the last event, or whose event was rewritten since,
 ///   is not used;
-/// - its bytes have the recorded CRC-32 checksum, and decode whole.
+/// - its bytes have the recorded CRC-32 checksum, and decode whole (plan
+///   items, which are decoded when first read, are checked to decode when
+///   the snapshot is loaded).
 ///
 /// Snapshots are written only by writers, and never as part of a batch:
 /// [`Store::run_batch`] commits and returns its responses first; the host
@@ -441,9 +443,8 @@ impl Store {
     /// unusable (none, another version, a covered event that is missing or
     /// differs, bytes that do not match their checksum or do not decode,
     /// no `snapshots` table, a table of another shape) yields `None`: the
-    /// caller replays from the start. Reading it is one statement, so one
-    /// read transaction: a writer replacing the snapshot meanwhile is not
-    /// seen half-way.
+    /// caller replays from the start. It is read in one read transaction:
+    /// a writer replacing the snapshot meanwhile is not seen half-way.
     fn newest_snapshot(&self) -> Option<Loaded> {
         // A store written by 0.1 has none.
         self.conn
@@ -454,10 +455,12 @@ impl Store {
             )
             .optional()
             .ok()??;
+        // Ended (rolled back: it only read) when dropped.
+        let _read = self.conn.unchecked_transaction().ok()?;
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.seq, s.event_digest, s.checksum, s.state, e.body
+                "SELECT s.seq, s.event_digest, s.checksum, e.body
                  FROM snapshots s JOIN events e ON e.seq = s.seq
                  WHERE s.format = ?1 AND s.event_version = ?2
                  ORDER BY s.seq DESC",
@@ -466,19 +469,25 @@ impl Store {
         let mut rows = stmt
             .query(params![crate::snapshot::SNAPSHOT_FORMAT, EVENT_VERSION])
             .ok()?;
-        // Columns are read only when used: a skipped row's state is never
-        // loaded.
         while let Ok(Some(r)) = rows.next() {
             let usable = || -> Option<Loaded> {
                 let seq: i64 = r.get(0).ok()?;
                 let digest = r.get_ref(1).ok()?.as_str().ok()?;
-                let body = r.get_ref(4).ok()?.as_bytes().ok()?;
+                let body = r.get_ref(3).ok()?.as_bytes().ok()?;
                 if event_digest(seq, body) != digest {
                     return None;
                 }
                 let checksum: i64 = r.get(2).ok()?;
-                let bytes = r.get_ref(3).ok()?.as_blob().ok()?;
-                if i64::from(crc32fast::hash(bytes)) != checksum {
+                // The bytes are read straight into the buffer the state
+                // keeps (plans' items are decoded from it when read): one
+                // copy, where reading the column would make two.
+                let mut blob = self
+                    .conn
+                    .blob_open(rusqlite::MAIN_DB, "snapshots", "state", seq, true)
+                    .ok()?;
+                let mut bytes = Vec::with_capacity(blob.len());
+                std::io::Read::read_to_end(&mut blob, &mut bytes).ok()?;
+                if i64::from(crc32fast::hash(&bytes)) != checksum {
                     return None;
                 }
                 let state = crate::snapshot::decode(bytes).ok()?;
@@ -502,6 +511,11 @@ impl Store {
     /// The current state.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The state, closing the store.
+    pub fn into_state(self) -> State {
+        self.state
     }
 
     /// The catalog commands are decided with.

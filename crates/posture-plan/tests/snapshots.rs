@@ -276,6 +276,72 @@ fn deleting_snapshots_changes_no_answer() {
     assert_eq!(full_replay(&path), live);
 }
 
+/// A writer opened from a snapshot holds plans whose items it has not read
+/// (kept encoded until then). Changing those items, and writing a snapshot
+/// while some are still unread, gives what a full replay gives.
+#[test]
+fn a_writer_changes_and_snapshots_items_it_has_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite");
+    let both = |steps: std::ops::Range<usize>| -> Vec<Request> {
+        steps
+            .flat_map(|i| [step(i, false), step(i, true)])
+            .collect()
+    };
+    // A snapshot once every plan has its items, before any changes them.
+    let half = 4;
+    {
+        let mut s = Store::open(&path).unwrap();
+        setup(&mut s);
+        assert!(
+            s.run_batch(&both(0..half))
+                .unwrap()
+                .iter()
+                .all(Response::is_ok)
+        );
+        assert!(s.write_snapshot().unwrap().is_some());
+    }
+    let mut s = Store::open(&path).unwrap();
+    assert!(s.loaded_snapshot().is_some());
+    let unread = |s: &Store| {
+        s.state()
+            .plans
+            .iter()
+            .filter(|(_, _, p)| !p.items.is_decoded())
+            .count()
+    };
+    assert_eq!(unread(&s), 4);
+    // The rest of the script fixes, rescans and settles those items.
+    let responses = s.run_batch(&both(half..SCRIPT.len())).unwrap();
+    assert!(responses.iter().all(Response::is_ok));
+    assert_eq!(s.state(), &full_replay(&path));
+    assert!(s.write_snapshot().unwrap().is_some());
+    drop(s);
+    // Reopened: every plan unread, then one more plan, decoded, beside them.
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(unread(&s), 4);
+    let p3 = [
+        req(
+            "alice",
+            r#"{"type":"create_plan","plan":"p3","vendor":"pay","assignee":"victor","title":"More","target":{"grade":"A"},"due":"2026-12-20T00:00:00Z"}"#,
+        ),
+        req(
+            "alice",
+            r#"{"type":"add_plan_item","plan":"p3","item":"i3","issue":"spf_missing","asset":"pay.example"}"#,
+        ),
+    ];
+    assert!(s.run_batch(&p3).unwrap().iter().all(Response::is_ok));
+    assert_eq!(unread(&s), 4);
+    assert!(s.write_snapshot().unwrap().is_some());
+    let live = s.state().clone();
+    drop(s);
+    let s = Store::open_read_only(&path).unwrap();
+    assert!(s.loaded_snapshot().is_some());
+    assert_eq!(s.state(), &live);
+    assert_eq!(s.state(), &full_replay(&path));
+    assert_eq!(answers(s.state()), answers(&live));
+}
+
 /// A snapshot is used only with this build's format and event version.
 /// To show it is not merely harmless but unused, the snapshot is replaced
 /// by one of another state (taken from another store at the same event)

@@ -4,7 +4,7 @@ use super::open_read;
 use crate::error::CliError;
 use crate::{Format, QueryKind};
 use posture_core::{Timestamp, echo};
-use posture_plan::{WorkflowError, query as q};
+use posture_plan::{Store, WorkflowError, query as q};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -205,6 +205,32 @@ fn pretty<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
     Ok(serde_json::to_string_pretty(v)? + "\n")
 }
 
+/// A store whose state is left unfreed when it goes out of scope (its
+/// connection is closed).
+///
+/// `query` runs once per process (from `main`), which exits as soon as the
+/// answer is printed; freeing a large state first would only delay that
+/// (about 5 ms for a store of a million events opened from its snapshot,
+/// more for the items a query decoded or a full replay built:
+/// BENCHMARKS.md, "Workflow store"). The process's exit returns the
+/// memory.
+struct Unfreed(Option<Store>);
+
+impl Unfreed {
+    fn get(&self) -> &Store {
+        // Always `Some` until dropped.
+        self.0.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Unfreed {
+    fn drop(&mut self) {
+        if let Some(store) = self.0.take() {
+            std::mem::forget(store.into_state());
+        }
+    }
+}
+
 /// `posture workflow --store FILE query ...`: opens the store read-only.
 pub fn query(
     store_path: &Path,
@@ -226,7 +252,8 @@ pub fn query(
         QueryKind::Contacts => Some(filter(args)?),
         _ => None,
     };
-    let store = open_read(store_path)?;
+    let store = Unfreed(Some(open_read(store_path)?));
+    let store = store.get();
     let state = store.state();
     match what {
         QueryKind::Contacts => {

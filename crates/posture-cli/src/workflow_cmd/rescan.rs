@@ -89,10 +89,10 @@ pub fn run_rescans(
                         Effect::Rescan {
                             requester: org.to_owned(),
                             plan: id.to_owned(),
-                            item: i.item.clone(),
+                            item: i.item.to_string(),
                             vendor: p.vendor.clone(),
-                            issue: i.issue.clone()?,
-                            asset: i.asset.clone()?,
+                            issue: i.issue.as_deref()?.to_owned(),
+                            asset: i.asset.as_deref()?.to_owned(),
                         },
                         vendor.clone(),
                     ))

@@ -252,8 +252,8 @@ pub(super) fn mark_fixed(cx: &Ctx<'_>, plan: &str, id: &str) -> Result<Decision,
         plan: key.id.clone(),
         item: id.to_owned(),
         vendor: p.vendor.clone(),
-        issue: issue.clone(),
-        asset: asset.clone(),
+        issue: issue.to_string(),
+        asset: asset.to_string(),
     });
     Ok(d)
 }

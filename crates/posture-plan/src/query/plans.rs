@@ -98,15 +98,15 @@ fn view(state: &State, catalog: &Catalog, key: &Key, p: &Plan, now: Timestamp) -
                 .and_then(|x| catalog.get(x))
                 .map(|(_, t)| t);
             ItemView {
-                item: i.item.clone(),
-                issue: i.issue.clone(),
-                asset: i.asset.clone(),
-                questionnaire_risk: i.questionnaire_risk.clone(),
+                item: i.item.to_string(),
+                issue: i.issue.as_deref().map(str::to_owned),
+                asset: i.asset.as_deref().map(str::to_owned),
+                questionnaire_risk: i.questionnaire_risk.as_deref().map(str::to_owned),
                 status: i.status,
                 reopened: i.reopened,
                 risk: entry.map(|t| t.risk.clone()),
                 remediation: entry.map(|t| t.remediation.clone()),
-                info: i.info.clone(),
+                info: i.info.as_deref().map(str::to_owned),
             }
         })
         .collect();

@@ -8,18 +8,9 @@
 //! sends a plan, the vendor marks an item fixed, the host performs the
 //! rescan the core asked for (an effect) and records the outcome.
 
-use posture::plan_workflow::{Command, Effect, HOST, Request, Response, Store, query};
-use posture::{Catalog, Timestamp};
+use posture::plan_workflow::{Effect, HOST, query};
+use posture::{Catalog, Command, Grade, Outcome, PlanTarget, Request, Response, Store, Timestamp};
 use std::process::ExitCode;
-
-fn req(actor: &str, json: &str) -> Option<Request> {
-    let command: Command = serde_json::from_str(json).ok()?;
-    Some(Request {
-        actor: actor.to_owned(),
-        at: Timestamp(chrono::Utc::now()),
-        command,
-    })
-}
 
 fn main() -> ExitCode {
     let path = std::env::args()
@@ -35,42 +26,50 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let Ok(due) = "2026-12-31T00:00:00Z".parse::<Timestamp>() else {
+        return ExitCode::from(1);
+    };
+    // Commands are typed: the compiler checks every field.
     let script = [
         (
             HOST,
-            r#"{"type":"register_organization","org":"acme","name":"Acme","domains":["acme.example"]}"#,
+            Command::register_organization("acme", "Acme", ["acme.example"]),
         ),
         (
             HOST,
-            r#"{"type":"register_organization","org":"pay","name":"Payroll Co","domains":["pay.example"]}"#,
+            Command::register_organization("pay", "Payroll Co", ["pay.example"]),
         ),
         (
             HOST,
-            r#"{"type":"register_user","user":"alice","org":"acme","name":"Alice","email":"alice@acme.example"}"#,
+            Command::register_user("alice", "acme", "Alice", "alice@acme.example"),
         ),
         (
             HOST,
-            r#"{"type":"register_user","user":"victor","org":"pay","name":"Victor","email":"victor@pay.example"}"#,
+            Command::register_user("victor", "pay", "Victor", "victor@pay.example"),
         ),
         (
             "alice",
-            r#"{"type":"create_plan","plan":"p1","vendor":"pay","assignee":"victor","title":"Fix e-mail authentication","target":{"grade":"B"},"due":"2026-12-31T00:00:00Z"}"#,
+            Command::create_plan(
+                "p1",
+                "pay",
+                "victor",
+                "Fix e-mail authentication",
+                PlanTarget::grade(Grade::B),
+                due,
+            ),
         ),
         (
             "alice",
-            r#"{"type":"add_plan_item","plan":"p1","item":"i1","issue":"spf_missing","asset":"pay.example"}"#,
+            Command::add_plan_item("p1", "i1", "spf_missing", "pay.example"),
         ),
-        ("alice", r#"{"type":"send_plan","plan":"p1"}"#),
-        ("victor", r#"{"type":"mark_fixed","plan":"p1","item":"i1"}"#),
+        ("alice", Command::send_plan("p1")),
+        ("victor", Command::mark_fixed("p1", "i1")),
     ];
-    let Some(batch) = script
-        .iter()
-        .map(|(a, j)| req(a, j))
-        .collect::<Option<Vec<_>>>()
-    else {
-        eprintln!("a scripted command does not parse");
-        return ExitCode::from(1);
-    };
+    let now = Timestamp::now();
+    let batch: Vec<Request> = script
+        .into_iter()
+        .map(|(actor, command)| Request::new(actor, now, command))
+        .collect();
     // One durable group commit; each response is an acknowledgement.
     let responses = match store.run_batch(&batch) {
         Ok(r) => r,
@@ -108,13 +107,8 @@ fn main() -> ExitCode {
     // and records the outcome.
     for (plan, item, issue, asset) in rescans {
         println!("host rescans {issue} on {asset}");
-        let json = format!(
-            r#"{{"type":"record_rescan","plan":"{plan}","item":"{item}","outcome":"clean"}}"#
-        );
-        let Some(r) = req(HOST, &json) else {
-            return ExitCode::from(1);
-        };
-        if let Err(e) = store.run_batch(&[r]) {
+        let record = Command::record_rescan(plan, item, Outcome::Clean);
+        if let Err(e) = store.run_batch(&[Request::new(HOST, Timestamp::now(), record)]) {
             eprintln!("store: {e}");
             return ExitCode::from(1);
         }
@@ -124,7 +118,7 @@ fn main() -> ExitCode {
         &Catalog::builtin(),
         "alice",
         "p1",
-        Timestamp(chrono::Utc::now()),
+        Timestamp::now(),
     ) {
         Ok(v) => println!(
             "plan p1: {}/{} verified",

@@ -9,12 +9,19 @@
 //! Posture's sandbox DNS server on 127.0.0.1 with a small zone and scans
 //! that: nothing leaves loopback.
 
-use posture::host::Scanner;
+use posture::host::{Scanner, blocking};
 use posture_sandbox::{DnsSandbox, RecordValue, World};
 use std::process::ExitCode;
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // A host without a runtime of its own: the blocking twins run one.
+    let rt = match blocking::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start a runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
     // 1. A zone to scan: SPF soft-fails, DMARC only monitors, no CAA.
     let mut world = World::new();
     world
@@ -35,7 +42,8 @@ async fn main() -> ExitCode {
                     .unwrap_or(std::net::Ipv4Addr::LOCALHOST),
             ),
         );
-    let server = match DnsSandbox::start(world).await {
+    // The sandbox DNS server runs on the runtime's threads.
+    let server = match rt.block_on(DnsSandbox::start(world)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cannot start the sandbox DNS server: {e}");
@@ -53,7 +61,7 @@ async fn main() -> ExitCode {
     // sandbox is.
     scanner.config.policy.connect_within = "127.0.0.0/8".parse().ok().map(|n| vec![n]);
     let targets = vec!["example-corp.example".to_string()];
-    let out = match scanner.scan(&targets, "Example Corp").await {
+    let out = match rt.block_on(scanner.scan(&targets, "Example Corp")) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("scan refused: {e} ({})", e.code());

@@ -184,7 +184,9 @@ async fn lab() -> Result<(), String> {
         w.add(name, RecordValue::A(ip));
         let l = ls.next().ok_or("listener")?;
         keep_web.push(WebServer::serve(l, site.clone(), Some(&id)).map_err(e)?);
-        hosts.push(serde_json::json!({"name": name, "address": ip.to_string(), "issues": issues}));
+        hosts.push(
+            posture::json::json!({"name": name, "address": ip.to_string(), "issues": issues}),
+        );
     }
     for (j, (name, bits, digest, flags, issues)) in openssl.into_iter().enumerate() {
         let ip = Ipv4Addr::new(127, 0, 2, (keep_web.len() + j) as u8 + 1);
@@ -228,12 +230,14 @@ async fn lab() -> Result<(), String> {
         if !up {
             return Err(format!("openssl s_server did not start on {addr}"));
         }
-        hosts.push(serde_json::json!({"name": name, "address": ip.to_string(), "issues": issues}));
+        hosts.push(
+            posture::json::json!({"name": name, "address": ip.to_string(), "issues": issues}),
+        );
     }
     let dns = DnsSandbox::start(w).await.map_err(e)?;
     println!(
         "{}",
-        serde_json::json!({"dns": dns.addr().to_string(), "https_port": port,
+        posture::json::json!({"dns": dns.addr().to_string(), "https_port": port,
             "ca_file": dir.join("ca.pem").display().to_string(), "hosts": hosts})
     );
     // Serve until standard input closes.

@@ -19,6 +19,9 @@ pub fn all() -> Vec<(&'static str, schemars::Schema)> {
         "demo-output",
         schemars::schema_for!(crate::demo::DemoOutput),
     ));
+    for (_, s) in &mut v {
+        posture::clean_descriptions(s);
+    }
     v
 }
 

@@ -32,6 +32,16 @@ pub struct TimestampError {
 }
 
 impl Timestamp {
+    /// The current instant, from the system clock.
+    ///
+    /// ```
+    /// let t = posture_core::Timestamp::now();
+    /// assert!(t > "2026-01-01T00:00:00Z".parse().unwrap());
+    /// ```
+    pub fn now() -> Self {
+        Timestamp(chrono::Utc::now())
+    }
+
     /// The instant as a chrono value.
     pub const fn get(self) -> DateTime<Utc> {
         self.0

@@ -133,6 +133,24 @@ pub struct Request {
     pub command: Command,
 }
 
+impl Request {
+    /// `actor` asks for `command` at `at`.
+    ///
+    /// ```
+    /// use posture_plan::{Command, Request, HOST};
+    /// use posture_core::Timestamp;
+    /// let r = Request::new(HOST, Timestamp::now(), Command::record_login("alice"));
+    /// assert_eq!(r.actor, "host");
+    /// ```
+    pub fn new(actor: impl Into<String>, at: Timestamp, command: Command) -> Request {
+        Request {
+            actor: actor.into(),
+            at,
+            command,
+        }
+    }
+}
+
 /// An open store.
 ///
 /// # Snapshots

@@ -313,7 +313,7 @@ impl Scanner {
         Ok(RescanAnswer {
             observations,
             outcome,
-            command: Command::record_rescan(&format!("{requester}/{plan}"), item, outcome),
+            command: Command::record_rescan(format!("{requester}/{plan}"), item, outcome),
         })
     }
 }

@@ -62,7 +62,8 @@
 //! use posture::core::observe::{Check, DmarcFact, DmarcParsed, DmarcPolicy, DmarcRecordFact,
 //!     Fact, Observation, Reason, SpfEvaluation, SpfFact};
 //! use posture::csr::{DomainEntry, Portfolio, Vendor};
-//! use posture::plan_workflow::{decide, apply, Command, Effect, State, HOST};
+//! use posture::plan_workflow::{decide, apply, Effect, State, HOST};
+//! use posture::{Command, Outcome, PlanTarget};
 //!
 //! let now: Timestamp = "2026-11-01T00:00:00Z".parse()?;
 //! let catalog = Catalog::builtin();
@@ -93,7 +94,7 @@
 //! let model = PostureV1::default();
 //! let assessment = c.document.validate(catalog.clone())?;
 //! let card = model.score(&assessment);
-//! assert!(card.score.unwrap() < rust_decimal::Decimal::from(90));
+//! assert!(card.score.unwrap() < posture::Decimal::from(90));
 //! let fix = plan(&model, &assessment, Target::Grade(Grade::A))?;
 //! assert_eq!(fix.steps[0].issue, "spf_missing");
 //!
@@ -117,32 +118,27 @@
 //! assert_eq!(csr.vendors_with_risks, vec!["pay".to_string()]);
 //!
 //! // 5. The workflow: decide (pure) returns events and effects; apply folds.
+//! //    Commands are typed (posture::Command's constructors).
 //! let mut state = State::default();
-//! let mut run = |state: &mut State, actor: &str, json: serde_json::Value| {
-//!     let cmd: Command = serde_json::from_value(json).expect("a wire command");
+//! let mut run = |state: &mut State, actor: &str, cmd: Command| {
 //!     let d = decide(state, &catalog, &cmd, actor, now).expect("accepted");
 //!     for e in &d.events { apply(state, e); }
 //!     d.effects
 //! };
-//! run(&mut state, HOST, serde_json::json!({"type": "register_organization", "org": "acme",
-//!     "name": "Acme", "domains": ["acme.example"]}));
-//! run(&mut state, HOST, serde_json::json!({"type": "register_organization", "org": "pay",
-//!     "name": "Payroll Co", "domains": ["pay.example"]}));
-//! run(&mut state, HOST, serde_json::json!({"type": "register_user", "user": "alice",
-//!     "org": "acme", "name": "Alice", "email": "alice@acme.example"}));
-//! run(&mut state, HOST, serde_json::json!({"type": "register_user", "user": "victor",
-//!     "org": "pay", "name": "Victor", "email": "victor@pay.example"}));
-//! run(&mut state, "alice", serde_json::json!({"type": "create_plan", "plan": "p1", "vendor": "pay",
-//!     "assignee": "victor", "title": "SPF", "target": {"grade": "A"}, "due": "2026-12-01T00:00:00Z"}));
-//! run(&mut state, "alice", serde_json::json!({"type": "add_plan_item", "plan": "p1", "item": "i1",
-//!     "issue": fix.steps[0].issue, "asset": "pay.example"}));
-//! run(&mut state, "alice", serde_json::json!({"type": "send_plan", "plan": "p1"}));
-//! let effects = run(&mut state, "victor", serde_json::json!({"type": "mark_fixed", "plan": "p1", "item": "i1"}));
+//! let due: Timestamp = "2026-12-01T00:00:00Z".parse()?;
+//! run(&mut state, HOST, Command::register_organization("acme", "Acme", ["acme.example"]));
+//! run(&mut state, HOST, Command::register_organization("pay", "Payroll Co", ["pay.example"]));
+//! run(&mut state, HOST, Command::register_user("alice", "acme", "Alice", "alice@acme.example"));
+//! run(&mut state, HOST, Command::register_user("victor", "pay", "Victor", "victor@pay.example"));
+//! run(&mut state, "alice", Command::create_plan("p1", "pay", "victor", "SPF",
+//!     PlanTarget::grade(Grade::A), due));
+//! run(&mut state, "alice", Command::add_plan_item("p1", "i1", fix.steps[0].issue.as_str(), "pay.example"));
+//! run(&mut state, "alice", Command::send_plan("p1"));
+//! let effects = run(&mut state, "victor", Command::mark_fixed("p1", "i1"));
 //! // The core asks the host for a rescan; the host runs it and records it.
 //! assert!(matches!(&effects[0], Effect::Rescan { issue, .. } if issue == "spf_missing"));
 //! // Plans live in the requester's namespace: the host names it acme/p1.
-//! run(&mut state, HOST, serde_json::json!({"type": "record_rescan", "plan": "acme/p1", "item": "i1",
-//!     "outcome": "clean"}));
+//! run(&mut state, HOST, Command::record_rescan("acme/p1", "i1", Outcome::Clean));
 //! let p1 = state.plans.get("acme", "p1").expect("acme's plan p1");
 //! assert_eq!(p1.items[0].status, posture::plan_workflow::ItemStatus::Verified);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -170,8 +166,16 @@ pub use posture_score::{
     score_batch,
 };
 
+pub use posture_core::Outcome;
+pub use posture_plan::{Command, PlanTarget, Request, Response, Store};
+/// What hosts need beside Posture's own types, so that `posture` alone
+/// suffices: decimals (every score and fraction), and JSON (every wire
+/// document).
+pub use rust_decimal::Decimal;
+pub use serde_json as json;
+
 mod config;
 pub use config::ModelConfig;
 pub mod host;
 mod schemas;
-pub use schemas::wire_schemas;
+pub use schemas::{clean_descriptions, wire_schemas};

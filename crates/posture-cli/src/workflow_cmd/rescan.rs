@@ -195,7 +195,7 @@ pub fn run_rescans(
         if let Some(outcome) = outcome {
             let command = command.unwrap_or_else(|| {
                 Command::record_rescan(
-                    &format!("{}/{}", line.requester, line.plan),
+                    format!("{}/{}", line.requester, line.plan),
                     &line.item,
                     outcome,
                 )

@@ -392,25 +392,6 @@ pub enum Command {
 }
 
 impl Command {
-    /// The host's `record_rescan` for one item (`plan` as `ORG/ID`).
-    ///
-    /// ```
-    /// use posture_plan::Command;
-    /// let c = Command::record_rescan("acme/p1", "i1", posture_core::Outcome::Clean);
-    /// assert_eq!(
-    ///     serde_json::to_string(&c).unwrap(),
-    ///     r#"{"type":"record_rescan","plan":"acme/p1","item":"i1","outcome":"clean"}"#
-    /// );
-    /// ```
-    pub fn record_rescan(plan: &str, item: &str, outcome: Outcome) -> Command {
-        Command::RecordRescan {
-            plan: plan.to_owned(),
-            item: item.to_owned(),
-            outcome,
-            request_id: None,
-        }
-    }
-
     /// The command's `request_id`, if any.
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -443,6 +424,41 @@ impl Command {
             | Command::RequestDocument { request_id, .. }
             | Command::FulfilDocument { request_id, .. }
             | Command::ShareReport { request_id, .. } => request_id.as_deref(),
+        }
+    }
+
+    /// The command's `request_id` field.
+    pub(crate) fn request_id_mut(&mut self) -> &mut Option<String> {
+        match self {
+            Command::RegisterOrganization { request_id, .. }
+            | Command::RegisterUser { request_id, .. }
+            | Command::RecordLogin { request_id, .. }
+            | Command::RecordScore { request_id, .. }
+            | Command::CreatePlan { request_id, .. }
+            | Command::AddPlanItem { request_id, .. }
+            | Command::SendPlan { request_id, .. }
+            | Command::ClosePlan { request_id, .. }
+            | Command::CancelPlan { request_id, .. }
+            | Command::PostMessage { request_id, .. }
+            | Command::MarkFixed { request_id, .. }
+            | Command::RecordRescan { request_id, .. }
+            | Command::ProvideInfo { request_id, .. }
+            | Command::AcceptInfo { request_id, .. }
+            | Command::RejectInfo { request_id, .. }
+            | Command::AddContact { request_id, .. }
+            | Command::EditContact { request_id, .. }
+            | Command::RemoveContact { request_id, .. }
+            | Command::SendInvitation { request_id, .. }
+            | Command::ResendInvitation { request_id, .. }
+            | Command::AcceptInvitation { request_id, .. }
+            | Command::SetExpectation { request_id, .. }
+            | Command::RepeatExpectation { request_id, .. }
+            | Command::RemindOverdue { request_id }
+            | Command::SendQuestionnaire { request_id, .. }
+            | Command::AnswerQuestionnaire { request_id, .. }
+            | Command::RequestDocument { request_id, .. }
+            | Command::FulfilDocument { request_id, .. }
+            | Command::ShareReport { request_id, .. } => request_id,
         }
     }
 }

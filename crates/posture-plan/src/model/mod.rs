@@ -1,5 +1,6 @@
 //! Commands, events and effects: the wire types of the workflow.
 
+mod build;
 mod command;
 mod event;
 

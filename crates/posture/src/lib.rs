@@ -176,6 +176,12 @@ pub use serde_json as json;
 
 mod config;
 pub use config::ModelConfig;
+
+/// The README's Rust examples, compiled and run as doctests so that they
+/// stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 pub mod host;
 mod schemas;
 pub use schemas::{clean_descriptions, wire_schemas};

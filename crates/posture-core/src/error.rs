@@ -102,6 +102,33 @@ pub enum Error {
 }
 
 impl Error {
+    /// Where in the document the problem is: the JSON path of the field
+    /// (`findings[1].status`, `.` for the document itself), or the `line L
+    /// column C` of a syntax error; `None` for errors about no place
+    /// (no document, a catalog problem).
+    ///
+    /// ```
+    /// use posture_core::FindingsDocument;
+    /// let e = FindingsDocument::from_json(r#"{"organization": 1}"#).unwrap_err();
+    /// assert_eq!(e.path(), Some("organization"));
+    /// ```
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::Syntax { location, .. } => Some(location),
+            Error::Field { path, .. }
+            | Error::UnknownIssue { path, .. }
+            | Error::InvalidAsset { path, .. }
+            | Error::AssetOutsideFootprint { path, .. }
+            | Error::EmptyFootprint { path }
+            | Error::TimeOrder { path, .. }
+            | Error::OutOfRange { path, .. } => Some(path),
+            Error::NoDocument
+            | Error::NotUtf8 { .. }
+            | Error::TooLarge { .. }
+            | Error::Catalog(_) => None,
+        }
+    }
+
     /// Stable machine-readable code that bindings can switch on.
     ///
     /// ```

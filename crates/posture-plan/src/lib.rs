@@ -62,6 +62,7 @@ mod store;
 mod text;
 mod upgrade;
 mod validate;
+pub mod wire;
 
 pub use crate::decide::{Decision, decide};
 pub use crate::error::WorkflowError;

@@ -389,6 +389,113 @@ pub fn merge_first_seen(now: &mut FindingsDocument, earlier: &FindingsDocument) 
     }
 }
 
+/// Applies NDJSON request lines (`{"actor", "at", "command"}`, as `posture
+/// workflow apply` reads them) in one durable group commit and returns one
+/// response line per input line, in order. A malformed line is refused
+/// in-band (naming the line), like a refused command.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("posture-doc-apply-{}", std::process::id()));
+/// let _ = std::fs::remove_file(&dir);
+/// let mut store = posture::Store::open(&dir).unwrap();
+/// let out = posture::host::apply_lines(&mut store, r#"{"actor": "host", "at": "2026-11-01T00:00:00Z",
+///   "command": {"type": "register_organization", "org": "acme", "name": "Acme", "domains": ["acme.example"]}}
+/// not json"#).unwrap();
+/// let lines: Vec<&str> = out.lines().collect();
+/// assert!(lines[0].starts_with(r#"{"ok":true"#));
+/// assert!(lines[1].contains("line 2"));
+/// # drop(store); let _ = std::fs::remove_file(&dir);
+/// ```
+///
+/// # Errors
+/// The store failed (nothing was acknowledged).
+pub fn apply_lines(
+    store: &mut posture_plan::Store,
+    ndjson: &str,
+) -> Result<String, posture_plan::StoreError> {
+    let mut slots: Vec<Option<posture_plan::Response>> = Vec::new();
+    let mut batch = Vec::new();
+    let mut places = Vec::new();
+    for (i, line) in ndjson.lines().enumerate() {
+        match posture_plan::wire::parse_line(i + 1, line.as_bytes()) {
+            None => {}
+            Some(Ok(request)) => {
+                places.push(slots.len());
+                slots.push(None);
+                batch.push(request);
+            }
+            Some(Err(refusal)) => slots.push(Some(refusal)),
+        }
+    }
+    let responses = store.run_batch(&batch)?;
+    for (place, response) in places.into_iter().zip(responses) {
+        if let Some(slot) = slots.get_mut(place) {
+            *slot = Some(response);
+        }
+    }
+    let mut out = String::new();
+    for r in slots.into_iter().flatten() {
+        out.push_str(&serde_json::to_string(&r).unwrap_or_default());
+        out.push('\n');
+    }
+    let _ = store.snapshot_if_due();
+    Ok(out)
+}
+
+/// Answers a read-model query given as JSON: `{"query": "plan", "actor",
+/// "plan"}`, `{"query": "assigned" | "sent" | "insights", "actor"}`, with
+/// an optional `"at"` (RFC 3339; default now). The view is returned as
+/// JSON.
+///
+/// # Errors
+/// A malformed query, or the workflow's refusal (`not_found` for what the
+/// actor may not see, worded as for what does not exist), as its message.
+pub fn query_json(store: &posture_plan::Store, query: &str) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Query {
+        query: String,
+        actor: String,
+        #[serde(default)]
+        plan: Option<String>,
+        #[serde(default)]
+        at: Option<Timestamp>,
+    }
+    let q: Query = posture_core::from_json_str(query).map_err(|e| e.to_string())?;
+    let now = q.at.unwrap_or_else(Timestamp::now);
+    let catalog = store.catalog();
+    let state = store.state();
+    let json = |r: Result<serde_json::Value, posture_plan::WorkflowError>| {
+        r.map(|v| v.to_string()).map_err(|e| e.to_string())
+    };
+    use posture_plan::query;
+    match q.query.as_str() {
+        "plan" => {
+            let plan = q.plan.ok_or("query `plan` needs `plan`")?;
+            json(
+                query::plan_view(state, catalog, &q.actor, &plan, now)
+                    .map(|v| serde_json::to_value(v).unwrap_or_default()),
+            )
+        }
+        "assigned" => json(
+            query::assigned(state, catalog, &q.actor, now)
+                .map(|v| serde_json::to_value(v).unwrap_or_default()),
+        ),
+        "sent" => json(
+            query::sent(state, catalog, &q.actor, now)
+                .map(|v| serde_json::to_value(v).unwrap_or_default()),
+        ),
+        "insights" => json(
+            query::insights(state, &q.actor, now)
+                .map(|v| serde_json::to_value(v).unwrap_or_default()),
+        ),
+        other => Err(format!(
+            "query: unknown query `{}` (one of: plan, assigned, sent, insights)",
+            posture_core::echo(other)
+        )),
+    }
+}
+
 /// The host API for callers without an async runtime: each call runs on a
 /// runtime of its own.
 pub mod blocking {

@@ -182,6 +182,7 @@ pub use config::ModelConfig;
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+pub mod batch;
 pub mod host;
 mod schemas;
 pub use schemas::{clean_descriptions, wire_schemas};

@@ -44,7 +44,7 @@ pub enum Error {
         path: String,
         /// The string.
         value: String,
-        /// Why.
+        /// Why it is not a valid asset.
         source: AssetError,
     },
     /// A finding's asset is not covered by the footprint.

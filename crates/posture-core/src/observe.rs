@@ -116,17 +116,18 @@ closed_enum! {
 
 closed_enum! {
     /// The result of a conclusive SPF evaluation (a temporary error makes
-    /// the evaluation inconclusive instead).
+    /// the evaluation inconclusive instead). The collector evaluates the
+    /// record for an outside address, 192.0.2.1.
     SpfVerdict, "SPF result" {
         /// No SPF record.
         None = "none",
-        /// Neutral.
+        /// The record makes no assertion about the outside address.
         Neutral = "neutral",
-        /// Pass.
+        /// The outside address is authorised.
         Pass = "pass",
-        /// Fail.
+        /// The outside address is explicitly not authorised.
         Fail = "fail",
-        /// Softfail.
+        /// The outside address is probably not authorised.
         Softfail = "softfail",
         /// The records could not be interpreted.
         Permerror = "permerror",
@@ -182,7 +183,7 @@ pub enum SpfEvaluation {
     Evaluated(SpfEvaluated),
     /// `check_host` hit a DNS failure (a temporary error).
     Failed {
-        /// Why.
+        /// The DNS failure that stopped the evaluation.
         reason: Reason,
         /// What happened.
         detail: String,
@@ -298,7 +299,7 @@ pub struct DkimKeyFact {
 pub enum DkimKeyKind {
     /// RSA with this modulus size.
     Rsa {
-        /// Bits.
+        /// The modulus size in bits.
         bits: u32,
     },
     /// Ed25519.
@@ -307,7 +308,7 @@ pub enum DkimKeyKind {
     Revoked,
     /// Not a readable key.
     Unreadable {
-        /// Why.
+        /// Why the record is not a readable key (the parser's message).
         error: String,
     },
 }
@@ -326,7 +327,7 @@ pub struct MxFact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MxExchange {
-    /// Preference.
+    /// The MX preference: lower values are tried first.
     pub preference: u16,
     /// The exchange as published.
     pub host: String,
@@ -371,7 +372,7 @@ pub enum NsNetworks {
     NoneResolved,
     /// Resolving a server failed.
     Failed {
-        /// Why.
+        /// Why resolving the server failed.
         reason: Reason,
         /// The server.
         server: String,
@@ -447,7 +448,7 @@ pub enum PortState {
     Closed,
     /// The probe said nothing (timeout, reset, the deadline).
     Unknown {
-        /// Why.
+        /// Why the probe said nothing.
         reason: Reason,
     },
 }
@@ -542,9 +543,10 @@ pub enum CertTrust {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertFact {
-    /// Subject.
+    /// The subject's distinguished name as text, such as
+    /// `C=US, O=Example, CN=www.acme.example` (cut to 512 characters).
     pub subject: String,
-    /// Issuer.
+    /// The issuer's distinguished name as text (cut to 512 characters).
     pub issuer: String,
     /// Not valid before.
     pub not_before: Timestamp,
@@ -592,7 +594,7 @@ pub enum LegacyState {
     Refused,
     /// The probe said nothing (timeout, the deadline).
     Unknown {
-        /// Why.
+        /// Why the probe said nothing.
         reason: Reason,
     },
 }
@@ -618,7 +620,7 @@ pub enum HttpProbe {
     /// The exchange failed after connecting (a timeout, a reset, a
     /// handshake that failed).
     Failed {
-        /// Why.
+        /// Why the exchange failed.
         reason: Reason,
         /// What happened.
         detail: String,
@@ -691,7 +693,7 @@ pub enum WebFetch {
     },
     /// No response (a timeout, a reset, the deadline).
     Failed {
-        /// Why.
+        /// Why there was no response.
         reason: Reason,
     },
 }
@@ -785,7 +787,7 @@ pub enum Observed {
     Inconclusive {
         /// Which check.
         check: Check,
-        /// Why.
+        /// Why the check could not observe.
         reason: Reason,
     },
 }
@@ -807,7 +809,7 @@ pub struct Observation {
     pub evidence: Vec<String>,
     /// Where it came from (`dns`, `tcp`, `dnsbl:ZONE`).
     pub source: String,
-    /// When.
+    /// When the observation was made (RFC 3339).
     pub at: Timestamp,
 }
 

@@ -194,11 +194,12 @@ pub struct DomainScore {
 pub struct VendorScore {
     /// Vendor id.
     pub id: String,
-    /// Name.
+    /// The vendor's display name.
     pub name: String,
     /// In use.
     pub in_use: bool,
-    /// Criticality.
+    /// How critical the vendor is: it sets the vendor's base weight when in
+    /// use.
     pub criticality: Criticality,
     /// Score from its domains alone, 2 dp.
     pub raw_score: Decimal,
@@ -219,7 +220,7 @@ pub struct VendorScore {
 pub struct Priority {
     /// Domain name or vendor id.
     pub entity: String,
-    /// Which.
+    /// Whether `entity` is an own domain or a vendor.
     pub kind: EntityKind,
     /// CSR increase on the 0–100 scale if its fraction became 1.
     pub gain: Decimal,
@@ -229,7 +230,7 @@ pub struct Priority {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CsrResult {
-    /// Organisation.
+    /// The organisation whose portfolio was scored.
     pub organization: String,
     /// Scoring instant.
     pub as_of: Timestamp,
@@ -237,7 +238,7 @@ pub struct CsrResult {
     pub aggregation: String,
     /// Scoring model of the entities.
     pub model: String,
-    /// Specification.
+    /// The scoring specification followed (`scoring-v1`).
     pub spec: String,
     /// Catalog used.
     pub catalog: posture_core::CatalogRef,

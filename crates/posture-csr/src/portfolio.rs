@@ -88,7 +88,7 @@ pub struct QuestionnaireRisk {
 pub enum RiskStatus {
     /// Still open: lowers the vendor's score.
     Open,
-    /// Closed.
+    /// Closed: it no longer lowers the vendor's score.
     Closed,
 }
 
@@ -163,13 +163,14 @@ pub struct ValidDomain {
 /// A validated vendor.
 #[derive(Debug, Clone)]
 pub struct ValidVendor {
-    /// Id.
+    /// The vendor's id, unique in the portfolio.
     pub id: String,
-    /// Name.
+    /// Display name.
     pub name: String,
     /// In use.
     pub in_use: bool,
-    /// Criticality.
+    /// How critical the vendor is: it sets the vendor's base weight when in
+    /// use.
     pub criticality: Criticality,
     /// All its domains as one organisation; `None` without domains.
     pub assessment: Option<Assessment>,
@@ -180,13 +181,13 @@ pub struct ValidVendor {
 /// A validated portfolio.
 #[derive(Debug, Clone)]
 pub struct ValidPortfolio {
-    /// Organisation.
+    /// The organisation whose portfolio it is.
     pub organization: String,
     /// Scoring instant.
     pub as_of: Timestamp,
     /// Own domains.
     pub domains: Vec<ValidDomain>,
-    /// Vendors.
+    /// Its vendors, in input order.
     pub vendors: Vec<ValidVendor>,
     /// The catalog the findings were validated against.
     pub catalog: posture_core::CatalogRef,

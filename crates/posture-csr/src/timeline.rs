@@ -30,7 +30,8 @@ pub enum Confidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Observation {
-    /// When.
+    /// When the observation was made (RFC 3339); observations after the query
+    /// instant are ignored.
     pub at: Timestamp,
     /// What was seen.
     pub outcome: Outcome,

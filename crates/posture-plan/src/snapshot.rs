@@ -348,7 +348,7 @@ enum Table {
     None,
     /// Encoding: each shared string's index in the chunk's table.
     Encode(HashMap<SharedStr, u32>),
-    /// Decoding.
+    /// Decoding: the chunk whose table the items' string indices refer to.
     Decode(Arc<Chunk>),
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// An organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Org {
-    /// Name.
+    /// Display name.
     pub name: String,
     /// Domains (normalised host names).
     pub domains: Vec<String>,
@@ -28,11 +28,11 @@ pub struct Org {
 /// A user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    /// Organisation.
+    /// The id of the organisation the user belongs to.
     pub org: String,
-    /// Name.
+    /// Display name.
     pub name: String,
-    /// E-mail.
+    /// E-mail address, where e-mails about plans go.
     pub email: String,
     /// Latest login.
     pub last_login: Option<Timestamp>,
@@ -50,15 +50,15 @@ pub struct User {
 /// `item.issue.as_deref()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// Id.
+    /// The item's id within the plan.
     pub item: InlineStr,
-    /// Issue type.
+    /// Issue type (a catalog id), for an issue item.
     pub issue: Option<SharedStr>,
-    /// Asset.
+    /// Host name or IP address, for an issue item.
     pub asset: Option<SharedStr>,
-    /// Questionnaire risk.
+    /// Questionnaire risk (`QUESTIONNAIRE:QUESTION`), for a questionnaire item.
     pub questionnaire_risk: Option<SharedStr>,
-    /// Status.
+    /// Where the item stands.
     pub status: ItemStatus,
     /// How often it reopened.
     pub reopened: u32,
@@ -175,9 +175,9 @@ impl std::fmt::Debug for Items {
 pub struct Message {
     /// Author user id.
     pub from: String,
-    /// When.
+    /// When it was posted.
     pub at: Timestamp,
-    /// Text.
+    /// The message.
     pub text: String,
 }
 
@@ -192,17 +192,17 @@ pub struct Plan {
     pub vendor: String,
     /// Assignee (a vendor user).
     pub assignee: String,
-    /// Title.
+    /// The plan's title.
     pub title: String,
-    /// Target.
+    /// What the plan aims at.
     pub target: PlanTarget,
-    /// Due.
+    /// When the plan is due.
     pub due: Timestamp,
-    /// Status.
+    /// The plan's status.
     pub status: PlanStatus,
     /// Items in order of addition.
     pub items: Items,
-    /// Thread.
+    /// The message thread, oldest first.
     pub messages: Vec<Message>,
 }
 
@@ -226,13 +226,13 @@ pub struct Contact {
 pub struct Questionnaire {
     /// Requesting organisation.
     pub requester: String,
-    /// Vendor.
+    /// The vendor organisation's id.
     pub vendor: String,
     /// Contact (in the requester's namespace).
     pub contact: String,
-    /// Questions.
+    /// The questions asked.
     pub questions: Vec<Question>,
-    /// Due.
+    /// When the answers are due.
     pub due: Timestamp,
     /// Answers, once given.
     pub answers: Option<Vec<Answer>>,
@@ -243,13 +243,13 @@ pub struct Questionnaire {
 pub struct DocumentRequest {
     /// Requesting organisation.
     pub requester: String,
-    /// Vendor.
+    /// The vendor organisation's id.
     pub vendor: String,
     /// Contact (in the requester's namespace).
     pub contact: String,
-    /// Kind.
+    /// Kind of document (`soc2`, `pentest`, ...).
     pub kind: String,
-    /// Due.
+    /// When the document is due.
     pub due: Timestamp,
     /// Reference, once fulfilled.
     pub reference: Option<String>,
@@ -267,7 +267,7 @@ pub struct SharedReport {
 pub struct Expectation {
     /// Target (grade or score, optionally per factor).
     pub target: PlanTarget,
-    /// Due.
+    /// When the target should be met.
     pub due: Timestamp,
     /// Suggested issue types.
     pub suggested_issues: Vec<String>,

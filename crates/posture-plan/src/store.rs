@@ -48,7 +48,7 @@ pub enum StoreError {
     Corrupt {
         /// Its sequence number.
         seq: i64,
-        /// Why.
+        /// Why it could not be read.
         message: String,
     },
     /// The store holds events of a newer schema than this build knows.
@@ -89,7 +89,8 @@ impl StoreError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Response {
-    /// Accepted.
+    /// Accepted: the events appended (none when nothing changed) and the
+    /// effects for the host.
     Ok {
         /// Always true.
         ok: bool,
@@ -98,11 +99,11 @@ pub enum Response {
         /// Effects for the host.
         effects: Vec<Effect>,
     },
-    /// Refused.
+    /// Refused: nothing was appended.
     Err {
         /// Always false.
         ok: bool,
-        /// Why.
+        /// Why it was refused.
         error: WorkflowError,
     },
 }

@@ -5,20 +5,24 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// What a plan or expectation aims at.
+/// What a plan or expectation aims at: exactly one of `grade`, `score` or
+/// `issues`, and `factor` only with a grade or a score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanTarget {
-    /// A factor, for factor targets.
+    /// With `grade` or `score`: judge that factor's recorded score instead of
+    /// the overall score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<Factor>,
-    /// A grade to reach.
+    /// A grade to reach (not `?`), judged from the vendor's recorded score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade: Option<Grade>,
     /// A score to reach (0–100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Decimal>,
-    /// Issue types to fix.
+    /// Issue types to fix, for a plan only (ids of the workflow's catalog, at
+    /// least one): met when the plan has items on them, all verified or
+    /// accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues: Option<Vec<String>>,
 }
@@ -28,364 +32,459 @@ pub struct PlanTarget {
 /// Ids a command creates (a plan, contact, questionnaire, document request,
 /// shared report) live in the actor's organisation's namespace. A command
 /// that refers to one names it `ID` (resolved among what the actor may
-/// see; refused with `invalid` when that is ambiguous) or `ORG/ID`.
+/// see; refused with `invalid` when that is ambiguous) or `ORG/ID`. Every
+/// id a command creates (organisations and users too) is 1 to 128 bytes,
+/// with no `/`, no control or bidi characters and no surrounding spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Command {
     /// Register an organisation (host only).
     RegisterOrganization {
-        /// Id (no `/`: it prefixes the organisation's object ids).
+        /// The new organisation's id: the `ORG` of `ORG/ID` references.
         org: String,
-        /// Name.
+        /// The organisation's display name (not blank).
         name: String,
         /// Its domains: host names at and under them are its footprint.
         domains: Vec<String>,
         /// Its IP addresses and CIDR blocks.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         assets: Vec<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Register a user of an organisation (host only).
     RegisterUser {
-        /// Id.
+        /// The new user's id, which is the `actor` of their commands (not
+        /// `host`).
         user: String,
-        /// Organisation.
+        /// The id of the registered organisation the user belongs to.
         org: String,
-        /// Name.
+        /// The user's display name.
         name: String,
-        /// E-mail.
+        /// The user's e-mail address: one mailbox, ASCII, with a dot-atom local
+        /// part.
         email: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Record that a user logged in (host only).
     RecordLogin {
-        /// User.
+        /// The id of the registered user who logged in (a login claims the
+        /// organisation's scorecard).
         user: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Record an organisation's current score (host only).
     RecordScore {
-        /// Organisation.
+        /// The id of the registered organisation scored.
         org: String,
         /// Score, 0–100.
         score: Decimal,
-        /// Grade.
+        /// The grade that goes with the score, stored as given (targets are
+        /// judged from the scores, not from it).
         grade: Grade,
-        /// Factor scores.
+        /// Scores by factor, each 0–100; they replace those recorded before
+        /// (none when absent).
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
             deserialize_with = "posture_core::keyed::option_map"
         )]
         factors: Option<std::collections::BTreeMap<Factor, Decimal>>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
-    /// Create a draft action plan for a vendor contact.
+    /// Create a draft action plan for a vendor, assigned to one of its users.
     CreatePlan {
-        /// Plan id (caller-chosen).
+        /// The new plan's id, chosen by the caller, in the actor's
+        /// organisation's namespace.
         plan: String,
-        /// Vendor organisation.
+        /// The vendor organisation's id (registered, and not the actor's own).
         vendor: String,
         /// A registered user of the vendor.
         assignee: String,
-        /// Title.
+        /// The plan's title (not blank).
         title: String,
         /// What the plan aims at.
         target: PlanTarget,
-        /// Due date.
+        /// When the plan is due (RFC 3339); a sent plan not finished by then is
+        /// overdue.
         due: Timestamp,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Add an item: an issue on an asset, or a questionnaire risk.
     AddPlanItem {
-        /// Plan (`ID` or `ORG/ID`).
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Item id (caller-chosen).
+        /// The new item's id, chosen by the caller, unique within the plan.
         item: String,
-        /// Issue type: an id of the workflow's catalog.
+        /// The issue type, an id of the workflow's catalog (with `asset`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         issue: Option<String>,
         /// Asset: one host name at or under one of the vendor's domains, or
         /// one IP address inside its registered blocks.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         asset: Option<String>,
-        /// Questionnaire risk id.
+        /// Instead of `issue` and `asset`: a risk (`QUESTIONNAIRE:QUESTION`)
+        /// from a failing answer to one of the requester's questionnaires to
+        /// the vendor.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         questionnaire_risk: Option<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Send a draft plan to its assignee.
     SendPlan {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Close a plan.
     ClosePlan {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Cancel a plan.
     CancelPlan {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Post a message on a plan's thread.
     PostMessage {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Text.
+        /// The message (not blank).
         text: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The assignee marks an item fixed (a rescan is requested).
     MarkFixed {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Item.
+        /// The item's id within the plan: an open item on an issue and an
+        /// asset.
         item: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The host records a rescan's result (host only).
     RecordRescan {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Item.
+        /// The item's id within the plan: an item with a rescan pending.
         item: String,
         /// What the rescan saw.
         outcome: Outcome,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The assignee disputes an item or describes a compensating control.
     ProvideInfo {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Item.
+        /// The item's id within the plan.
         item: String,
-        /// Kind.
+        /// Whether the vendor disputes the finding or describes a compensating
+        /// control.
         kind: InfoKind,
-        /// Text.
+        /// The dispute or the control, for the requester (not blank).
         text: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The requester accepts the information: the item is settled.
     AcceptInfo {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Item.
+        /// The item's id within the plan.
         item: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The requester rejects the information: the item reopens.
     RejectInfo {
-        /// Plan.
+        /// The plan: its id in the requester's namespace (`ID`), or `ORG/ID`.
         plan: String,
-        /// Item.
+        /// The item's id within the plan.
         item: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Add a contact at a vendor (corporate e-mail on one of its domains).
     AddContact {
-        /// Contact id (caller-chosen).
+        /// The new contact's id, chosen by the caller, in the actor's
+        /// organisation's namespace.
         contact: String,
-        /// Vendor organisation.
+        /// The vendor organisation's id (registered, and not the actor's own).
         vendor: String,
-        /// Name.
+        /// The contact's name (not blank).
         name: String,
-        /// Corporate e-mail.
+        /// The contact's corporate e-mail: one mailbox (ASCII, dot-atom local
+        /// part) at or under one of the vendor's domains, not at a free-mail
+        /// provider.
         email: String,
         /// Job title.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         title: Option<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Edit a contact (any of its fields).
     EditContact {
-        /// Contact.
+        /// The contact: its id in the actor's organisation's namespace (`ID`),
+        /// or `ORG/ID`.
         contact: String,
-        /// New vendor.
+        /// A new vendor organisation id (a contact that accepted an invitation
+        /// stays with its vendor).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vendor: Option<String>,
-        /// New name.
+        /// A new name (not blank).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
-        /// New e-mail.
+        /// A new corporate e-mail, checked as in `add_contact` against the
+        /// contact's (possibly new) vendor.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         email: Option<String>,
         /// New title.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         title: Option<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Remove a contact.
     RemoveContact {
-        /// Contact.
+        /// The contact: its id in the actor's organisation's namespace (`ID`),
+        /// or `ORG/ID`.
         contact: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Invite a contact to claim the vendor's scorecard.
     SendInvitation {
-        /// Contact.
+        /// The contact: its id in the actor's organisation's namespace (`ID`),
+        /// or `ORG/ID`.
         contact: String,
         /// A short personal message.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Send a pending invitation again.
     ResendInvitation {
-        /// Contact.
+        /// The contact: its id in the actor's organisation's namespace (`ID`),
+        /// or `ORG/ID`.
         contact: String,
         /// A short personal message.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Set (or replace) the score expectation for a vendor.
     SetExpectation {
-        /// Vendor organisation.
+        /// The vendor organisation's id (registered, and not the actor's own).
         vendor: String,
         /// `{"grade"}` or `{"score"}`, optionally with `factor`.
         target: PlanTarget,
-        /// Due date.
+        /// When the target should be met (RFC 3339); an expectation not met by
+        /// then is unmet.
         due: Timestamp,
-        /// Issue types suggested for fixing.
+        /// Issue types suggested for fixing (ids of the workflow's catalog).
         #[serde(default)]
         suggested_issues: Vec<String>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
-    /// Renew an unmet expectation with a new due date.
+    /// Renew an expectation that is not met (pending or unmet) with a new due
+    /// date.
     RepeatExpectation {
-        /// Vendor organisation.
+        /// The vendor organisation's id: one the actor's organisation has an
+        /// expectation for.
         vendor: String,
-        /// New due date.
+        /// The new due date (RFC 3339).
         due: Timestamp,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
-    /// Remind vendors who missed an expectation and assignees of overdue
-    /// plans, at most once per recipient per 7 days (host only).
+    /// Remind the contacts of vendors who missed an expectation and the
+    /// assignees of overdue plans, on behalf of each requesting
+    /// organisation, at most once per (organisation, recipient) per 7 days
+    /// (host only).
     RemindOverdue {
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Send a vendor contact an assessment questionnaire.
     SendQuestionnaire {
-        /// Questionnaire id (caller-chosen).
+        /// The new questionnaire's id, chosen by the caller, in the actor's
+        /// organisation's namespace (no `:` either: risk ids are
+        /// `QUESTIONNAIRE:QUESTION`).
         questionnaire: String,
-        /// Vendor organisation.
+        /// The vendor organisation's id; the contact must be at it.
         vendor: String,
-        /// The contact who answers.
+        /// The contact who answers, kept by the actor's organisation at
+        /// `vendor`: its id (`ID`), or `ORG/ID`.
         contact: String,
-        /// The questions.
+        /// The questions: at least one, with distinct ids.
         questions: Vec<Question>,
-        /// Due date.
+        /// When the answers are due (RFC 3339).
         due: Timestamp,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The contact's user answers a questionnaire.
     AnswerQuestionnaire {
-        /// Questionnaire.
+        /// The questionnaire: its id in the requester's namespace (`ID`), or
+        /// `ORG/ID`.
         questionnaire: String,
-        /// One answer per question.
+        /// Exactly one answer per question of the questionnaire.
         answers: Vec<Answer>,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Ask a vendor contact for a security document.
     RequestDocument {
-        /// Request id (caller-chosen).
+        /// The new request's id, chosen by the caller, in the actor's
+        /// organisation's namespace.
         request: String,
-        /// Vendor organisation.
+        /// The vendor organisation's id; the contact must be at it.
         vendor: String,
-        /// The contact asked.
+        /// The contact asked, kept by the actor's organisation at `vendor`: its
+        /// id (`ID`), or `ORG/ID`.
         contact: String,
-        /// Kind of document (e.g. `soc2`, `pentest`).
+        /// Kind of document, such as `soc2` or `pentest` (not blank).
         kind: String,
-        /// Due date.
+        /// When the document is due (RFC 3339).
         due: Timestamp,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The contact's user fulfils a document request by reference.
     FulfilDocument {
-        /// Request.
+        /// The document request: its id in the requester's namespace (`ID`), or
+        /// `ORG/ID`.
         request: String,
-        /// Where the document is.
+        /// Where the document is (not blank).
         reference: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// Share a report (a scorecard snapshot) with a contact; sharing the
     /// same report with the same contact again is a no-op.
     ShareReport {
-        /// Contact.
+        /// The contact: its id in the actor's organisation's namespace (`ID`),
+        /// or `ORG/ID`.
         contact: String,
-        /// Report id (caller-chosen, in the organisation's namespace).
+        /// The report's id, chosen by the caller, in the actor's organisation's
+        /// namespace.
         report: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
     /// The contact accepted: the host creates their vendor user (host only).
     AcceptInvitation {
-        /// Contact.
+        /// The invited contact: its id in the requester's namespace (`ID`), or
+        /// `ORG/ID`.
         contact: String,
-        /// The user id to create.
+        /// The id of the vendor user to create (not taken, and not `host`).
         user: String,
-        /// Idempotency key.
+        /// Idempotency key, scoped to the actor: a repeat with the identical
+        /// command gets the first response again; with another command, a
+        /// `conflict`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
@@ -467,7 +566,9 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
-    /// Id within the questionnaire.
+    /// The question's id, distinct within the questionnaire (1 to 128 bytes, no
+    /// `/`, control or bidi characters or surrounding spaces); its risk id is
+    /// `QUESTIONNAIRE:ID`.
     pub id: String,
     /// The question.
     pub text: String,
@@ -475,15 +576,15 @@ pub struct Question {
     pub severity: posture_core::Severity,
 }
 
-/// An answer.
+/// An answer to one question of a questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     /// The question's id.
     pub id: String,
-    /// Whether the answer passes.
+    /// Whether the answer passes; a failing one raises a questionnaire risk.
     pub pass: bool,
-    /// Comment.
+    /// An optional comment on the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }

@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
-    /// Being prepared.
+    /// Being prepared by the requester; the assignee cannot see it yet.
     Draft,
     /// Sent to the assignee.
     Sent,
-    /// Closed.
+    /// Closed by the requester once sent: finished.
     Closed,
-    /// Cancelled.
+    /// Cancelled by the requester, as a draft or once sent: finished.
     Cancelled,
 }
 
@@ -45,11 +45,12 @@ pub enum ItemStatus {
 pub enum Event {
     /// An organisation was registered.
     OrganizationRegistered {
-        /// Id.
+        /// The organisation's id.
         org: String,
-        /// Name.
+        /// Its display name.
         name: String,
-        /// Domains.
+        /// Its domains (host names): names at and under them are its
+        /// footprint.
         domains: Vec<String>,
         /// IP addresses and CIDR blocks.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -57,64 +58,67 @@ pub enum Event {
     },
     /// A user was registered.
     UserRegistered {
-        /// Id.
+        /// The user's id, the `actor` of their commands.
         user: String,
-        /// Organisation.
+        /// The id of the organisation the user belongs to.
         org: String,
-        /// Name.
+        /// The user's display name.
         name: String,
-        /// E-mail.
+        /// The user's e-mail address.
         email: String,
     },
     /// A user logged in.
     LoginRecorded {
-        /// User.
+        /// The id of the user who logged in, at the envelope's `at`.
         user: String,
     },
     /// A score was recorded.
     ScoreRecorded {
-        /// Organisation.
+        /// The id of the organisation scored.
         org: String,
-        /// Score.
+        /// The score, 0–100.
         score: Decimal,
-        /// Grade.
+        /// The grade recorded with the score.
         grade: Grade,
-        /// Factor scores.
+        /// Scores by factor, 0–100, replacing those recorded before (none when
+        /// absent).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         factors: Option<std::collections::BTreeMap<Factor, Decimal>>,
     },
     /// A plan was created.
     PlanCreated {
-        /// Plan.
+        /// The plan's id in the requester's namespace.
         plan: String,
-        /// Requesting organisation.
+        /// The requesting organisation's id: the creator's organisation, whose
+        /// namespace holds the plan.
         requester: String,
-        /// Vendor.
+        /// The vendor organisation's id.
         vendor: String,
-        /// Assignee.
+        /// The id of the vendor user the plan is assigned to.
         assignee: String,
-        /// Title.
+        /// The plan's title.
         title: String,
-        /// Target.
+        /// What the plan aims at.
         target: PlanTarget,
-        /// Due.
+        /// When the plan is due (RFC 3339).
         due: Timestamp,
     },
     /// An item was added.
     ItemAdded {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Plan.
+        /// The plan's id in the requester's namespace.
         plan: String,
-        /// Item.
+        /// The new item's id within the plan.
         item: String,
-        /// Issue.
+        /// The issue type, a catalog id (with `asset`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         issue: Option<String>,
-        /// Asset.
+        /// The host name or IP address the issue is on (with `issue`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         asset: Option<String>,
-        /// Questionnaire risk.
+        /// Instead of `issue` and `asset`: the questionnaire risk
+        /// (`QUESTIONNAIRE:QUESTION`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         questionnaire_risk: Option<String>,
     },
@@ -122,7 +126,7 @@ pub enum Event {
     PlanStatusChanged {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Plan.
+        /// The plan's id in the requester's namespace.
         plan: String,
         /// New status.
         status: PlanStatus,
@@ -131,169 +135,173 @@ pub enum Event {
     MessagePosted {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Plan.
+        /// The plan's id in the requester's namespace.
         plan: String,
-        /// Author.
+        /// The user id of the author.
         from: String,
-        /// Text.
+        /// The message.
         text: String,
     },
     /// A contact was added or edited (the full new fields).
     ContactSaved {
-        /// Contact.
+        /// The contact's id in the requester's namespace.
         contact: String,
         /// The requesting organisation that keeps it.
         requester: String,
-        /// Its fields.
+        /// All its fields, as they now are.
         fields: ContactFields,
     },
     /// A contact was removed.
     ContactRemoved {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Contact.
+        /// The removed contact's id in the requester's namespace.
         contact: String,
     },
     /// An invitation was sent (or re-sent).
     InvitationSent {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Contact.
+        /// The invited contact's id in the requester's namespace.
         contact: String,
-        /// Personal message.
+        /// The personal message, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
-        /// A re-send.
+        /// Whether it re-sent an earlier invitation.
         resend: bool,
     },
     /// An expectation was set (replacing any earlier one).
     ExpectationSet {
-        /// Requesting organisation.
+        /// The requesting organisation's id.
         requester: String,
-        /// Vendor.
+        /// The vendor organisation's id.
         vendor: String,
-        /// Target.
+        /// The grade or score to reach, optionally for one factor.
         target: PlanTarget,
-        /// Due.
+        /// When the target should be met (RFC 3339).
         due: Timestamp,
-        /// Suggested issue types.
+        /// Issue types suggested for fixing (catalog ids).
         suggested_issues: Vec<String>,
     },
-    /// An unmet expectation was renewed.
+    /// An expectation not met (pending or unmet) was renewed.
     ExpectationRepeated {
-        /// Requesting organisation.
+        /// The requesting organisation's id.
         requester: String,
-        /// Vendor.
+        /// The vendor organisation's id.
         vendor: String,
-        /// New due date.
+        /// The new due date (RFC 3339).
         due: Timestamp,
     },
     /// A reminder was sent.
     ReminderSent {
         /// The requesting organisation on whose behalf it was sent.
         requester: String,
-        /// Recipient e-mail.
+        /// The recipient's e-mail address.
         to: String,
-        /// The contact, when reminded about an expectation.
+        /// The contact's id in the requester's namespace, when reminded about
+        /// an expectation.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         contact: Option<String>,
-        /// The plan, when reminded about an overdue plan.
+        /// The plan's id in the requester's namespace, when reminded about an
+        /// overdue plan.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         plan: Option<String>,
     },
     /// A questionnaire was sent.
     QuestionnaireSent {
-        /// Id.
+        /// The questionnaire's id in the requester's namespace.
         questionnaire: String,
-        /// Requesting organisation.
+        /// The requesting organisation's id.
         requester: String,
-        /// Vendor.
+        /// The vendor organisation's id.
         vendor: String,
-        /// Contact.
+        /// The id of the contact who answers, in the requester's namespace.
         contact: String,
-        /// Questions.
+        /// The questions asked.
         questions: Vec<Question>,
-        /// Due.
+        /// When the answers are due (RFC 3339).
         due: Timestamp,
     },
     /// A questionnaire was answered.
     QuestionnaireAnswered {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Id.
+        /// The questionnaire's id in the requester's namespace.
         questionnaire: String,
-        /// Answers.
+        /// One answer per question.
         answers: Vec<Answer>,
     },
     /// A document was requested.
     DocumentRequested {
-        /// Id.
+        /// The request's id in the requester's namespace.
         request: String,
-        /// Requesting organisation.
+        /// The requesting organisation's id.
         requester: String,
-        /// Vendor.
+        /// The vendor organisation's id.
         vendor: String,
-        /// Contact.
+        /// The id of the contact asked, in the requester's namespace.
         contact: String,
-        /// Kind.
+        /// Kind of document, such as `soc2` or `pentest`.
         kind: String,
-        /// Due.
+        /// When the document is due (RFC 3339).
         due: Timestamp,
     },
     /// A document request was fulfilled.
     DocumentFulfilled {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Id.
+        /// The request's id in the requester's namespace.
         request: String,
-        /// Reference.
+        /// Where the document is.
         reference: String,
     },
     /// A report was shared with a contact.
     ReportShared {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Contact.
+        /// The id of the contact it was shared with, in the requester's
+        /// namespace.
         contact: String,
-        /// Report reference.
+        /// The report's id in the requester's namespace.
         report: String,
     },
     /// An invitation was accepted by a new vendor user.
     InvitationAccepted {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Contact.
+        /// The id of the contact who accepted, in the requester's namespace.
         contact: String,
-        /// The user created.
+        /// The id of the vendor user created for the contact.
         user: String,
     },
     /// An item's status changed.
     ItemStatusChanged {
         /// Requesting organisation (the namespace).
         requester: String,
-        /// Plan.
+        /// The plan's id in the requester's namespace.
         plan: String,
-        /// Item.
+        /// The item's id within the plan.
         item: String,
         /// New status.
         status: ItemStatus,
-        /// Information text, with `info_provided`.
+        /// With `info_provided`: the information, as `dispute: TEXT` or
+        /// `compensating_control: TEXT`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         info: Option<String>,
     },
 }
 
-/// Contact events (part of [`Event`]).
+/// A contact's fields, as `contact_saved` records them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactFields {
-    /// Vendor organisation.
+    /// The vendor organisation's id.
     pub vendor: String,
-    /// Name.
+    /// The contact's name.
     pub name: String,
-    /// E-mail.
+    /// The contact's corporate e-mail address.
     pub email: String,
-    /// Title.
+    /// The contact's job title, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -302,13 +310,14 @@ pub struct ContactFields {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
-    /// Schema version.
+    /// The event schema version: 2 (events written by posture 0.1 have 1, and
+    /// are upgraded to 2 when read).
     pub v: u32,
-    /// When.
+    /// When the command that caused the event was decided (RFC 3339).
     pub at: Timestamp,
-    /// Who.
+    /// Who issued that command: a user id, or `host`.
     pub actor: String,
-    /// What.
+    /// What happened.
     pub event: Event,
 }
 
@@ -322,26 +331,29 @@ pub enum Effect {
     Rescan {
         /// The plan's requesting organisation.
         requester: String,
-        /// Plan.
+        /// The plan's id in the requester's namespace.
         plan: String,
-        /// Item.
+        /// The item's id within the plan.
         item: String,
-        /// Vendor.
+        /// The vendor organisation's id.
         vendor: String,
-        /// Issue.
+        /// The issue type to rescan for, a catalog id.
         issue: String,
-        /// Asset.
+        /// The host name or IP address to rescan.
         asset: String,
     },
     /// Send an e-mail.
     Email {
-        /// Template (`plan_sent`, `plan_message`, …).
+        /// Which e-mail: `plan_sent`, `plan_message`, `invitation`,
+        /// `invitation_resend`, `reminder`, `questionnaire`, `document_request`
+        /// or `report_shared`.
         template: String,
-        /// Recipient address.
+        /// The recipient's e-mail address.
         to: String,
         /// The requesting organisation on whose behalf it is sent.
         requester: String,
-        /// Plan, when about one.
+        /// The plan's id in the requester's namespace, when the e-mail is about
+        /// one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         plan: Option<String>,
     },

@@ -34,9 +34,9 @@ pub struct ContactRow {
     pub vendor_name: String,
     /// Contact name.
     pub name: String,
-    /// E-mail.
+    /// The contact's e-mail address.
     pub email: String,
-    /// Title.
+    /// The contact's job title, if given.
     pub title: Option<String>,
     /// Invitation state.
     pub invitation: InvitationState,
@@ -68,7 +68,7 @@ pub enum ExpectationFilter {
     Unset,
     /// Set, not met, not yet due.
     Pending,
-    /// Met.
+    /// Met by the vendor's recorded score.
     Met,
     /// Past due and not met.
     Unmet,
@@ -307,7 +307,7 @@ pub fn insights(state: &State, actor: &str, now: Timestamp) -> Result<Insights, 
 /// One dated entry of a contact's engagement history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryEntry {
-    /// When.
+    /// When it happened (RFC 3339).
     pub at: Timestamp,
     /// Who acted.
     pub actor: String,

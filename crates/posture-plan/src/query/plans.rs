@@ -11,17 +11,18 @@ use serde::{Deserialize, Serialize};
 /// One item as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ItemView {
-    /// Id.
+    /// The item's id within the plan.
     pub item: String,
-    /// Issue type.
+    /// The issue type (a catalog id), for an issue item.
     pub issue: Option<String>,
-    /// Asset.
+    /// The host name or IP address, for an issue item.
     pub asset: Option<String>,
-    /// Questionnaire risk.
+    /// The questionnaire risk (`QUESTIONNAIRE:QUESTION`), for a questionnaire
+    /// item.
     pub questionnaire_risk: Option<String>,
-    /// Status.
+    /// Where the item stands.
     pub status: ItemStatus,
-    /// Times reopened.
+    /// How often it reopened (after a detected rescan or rejected information).
     pub reopened: u32,
     /// Why it matters (from the catalog).
     pub risk: Option<String>,
@@ -48,11 +49,11 @@ pub struct Progress {
 /// A message as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MessageView {
-    /// Author.
+    /// The user id of the author.
     pub from: String,
-    /// When.
+    /// When it was posted (RFC 3339).
     pub at: Timestamp,
-    /// Text.
+    /// The message.
     pub text: String,
 }
 
@@ -61,29 +62,29 @@ pub struct MessageView {
 pub struct PlanView {
     /// Id, in the requester's namespace (address it as `requester/plan`).
     pub plan: String,
-    /// Title.
+    /// The plan's title.
     pub title: String,
-    /// Requesting organisation.
+    /// The requesting organisation's id.
     pub requester: String,
-    /// Vendor.
+    /// The vendor organisation's id.
     pub vendor: String,
-    /// Assignee.
+    /// The id of the vendor user the plan is assigned to.
     pub assignee: String,
-    /// Status.
+    /// The plan's status.
     pub status: PlanStatus,
-    /// Target.
+    /// What the plan aims at.
     pub target: PlanTarget,
-    /// Due.
+    /// When the plan is due (RFC 3339).
     pub due: Timestamp,
     /// Finished: closed, cancelled, or its target met.
     pub finished: bool,
     /// Sent, past due and not finished.
     pub overdue: bool,
-    /// Items.
+    /// Its items, in order of addition.
     pub items: Vec<ItemView>,
-    /// Progress.
+    /// Item counts (verified, accepted, total) and whether the target is met.
     pub progress: Progress,
-    /// Thread.
+    /// Its message thread, oldest first.
     pub messages: Vec<MessageView>,
 }
 

@@ -105,7 +105,7 @@ impl Rules {
 /// One (asset, issue) that could not be judged.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Inconclusive {
-    /// Asset.
+    /// The host name or address the check ran on.
     pub asset: String,
     /// The issue type that could not be judged.
     pub issue: String,

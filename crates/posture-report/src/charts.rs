@@ -103,11 +103,22 @@ pub fn score_bars(
     let track = W - 46.0;
     let table_id = format!("{id}-data");
     let mut s = svg_open(id, h, caption, &table_id);
+    if let Some((score, label)) = marker {
+        let x = track * f64_of(score).clamp(0.0, 100.0) / 100.0;
+        let _ = write!(
+            s,
+            r#"<line x1="{x:.1}" y1="14" x2="{x:.1}" y2="{:.1}" class="axis" stroke-dasharray="4 3"/><text x="{:.1}" y="11" font-size="13" text-anchor="{}" class="muted">{}</text>"#,
+            h - 2.0,
+            x,
+            if x > W / 2.0 { "end" } else { "start" },
+            Escaped(label)
+        );
+    }
     for (i, r) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
         let _ = write!(
             s,
-            r#"<text x="0" y="{:.1}" font-size="15">{}</text>"#,
+            r#"<text x="0" y="{:.1}" font-size="15" class="halo">{}</text>"#,
             y + 14.0,
             Escaped(&cut(&r.label, 36))
         );
@@ -121,7 +132,7 @@ pub fn score_bars(
                 let bw = track * percent(f) / 100.0;
                 let _ = write!(
                     s,
-                    r#"<rect x="0" y="{:.1}" width="{bw:.1}" height="16" rx="3" class="{} outline"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="15" text-anchor="end">{}</text>"#,
+                    r#"<rect x="0" y="{:.1}" width="{bw:.1}" height="16" rx="3" class="{} outline"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="15" text-anchor="end" class="halo">{}</text>"#,
                     y + 22.0,
                     grade_class(r.grade),
                     Escaped(&r.label),
@@ -146,17 +157,6 @@ pub fn score_bars(
             }
         }
         swatch(&mut s, W - 38.0, y + 17.0, r.grade);
-    }
-    if let Some((score, label)) = marker {
-        let x = track * f64_of(score).clamp(0.0, 100.0) / 100.0;
-        let _ = write!(
-            s,
-            r#"<line x1="{x:.1}" y1="14" x2="{x:.1}" y2="{:.1}" class="axis" stroke-dasharray="4 3"/><text x="{:.1}" y="11" font-size="13" text-anchor="{}" class="muted">{}</text>"#,
-            h - 2.0,
-            x,
-            if x > W / 2.0 { "end" } else { "start" },
-            Escaped(label)
-        );
     }
     s.push_str("</svg>");
     let head = "<th>name</th><th class=\"n\">score</th><th>grade</th>";
@@ -288,29 +288,39 @@ pub fn trend_chart(id: &str, history: &[Scorecard]) -> String {
     flush(&mut segment, &mut lines);
     s.push_str(&lines);
     s.push_str(&points);
-    // Dates: the first, the last, and the middle one when there are more.
-    let mut labelled: Vec<usize> = vec![0, n.saturating_sub(1)];
-    if n > 2 {
-        labelled.insert(1, n / 2);
+    // Dates: the first and the last, then as many others as fit without
+    // overlapping (about 80 units a label), from the middle out.
+    let mut order: Vec<usize> = vec![0];
+    if n > 1 {
+        order.push(n - 1);
     }
-    labelled.dedup();
-    for i in labelled {
-        if let Some(c) = cards.get(i) {
-            let x = x_of(i, c.as_of.0.timestamp());
-            let anchor = if i == 0 && n > 1 {
-                "start"
-            } else if i + 1 == n && n > 1 {
-                "end"
-            } else {
-                "middle"
-            };
-            let _ = write!(
-                s,
-                r#"<text x="{x:.1}" y="{:.1}" font-size="13" text-anchor="{anchor}" class="muted">{}</text>"#,
-                bottom + 22.0,
-                Escaped(&label(c.as_of))
-            );
+    let mut rest: Vec<usize> = (1..n.saturating_sub(1)).collect();
+    rest.sort_by_key(|i| i.abs_diff(n / 2));
+    order.extend(rest);
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for i in order {
+        let Some(c) = cards.get(i) else { continue };
+        let x = x_of(i, c.as_of.0.timestamp());
+        let text = label(c.as_of);
+        let width = 8.0 * text.chars().count() as f64;
+        let (anchor, from) = if i == 0 && n > 1 {
+            ("start", x)
+        } else if i + 1 == n && n > 1 {
+            ("end", x - width)
+        } else {
+            ("middle", x - width / 2.0)
+        };
+        let extent = (from - 6.0, from + width + 6.0);
+        if placed.iter().any(|(a, b)| extent.0 < *b && *a < extent.1) {
+            continue;
         }
+        placed.push(extent);
+        let _ = write!(
+            s,
+            r#"<text x="{x:.1}" y="{:.1}" font-size="13" text-anchor="{anchor}" class="muted">{}</text>"#,
+            bottom + 22.0,
+            Escaped(&text)
+        );
     }
     if n == 0 {
         let _ = write!(

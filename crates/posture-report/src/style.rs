@@ -53,10 +53,10 @@ ul.plain{margin:4px 0;padding-left:18px}
 .chip.open{background:var(--status-open)}
 .chip.pending{background:var(--status-pending)}
 .chip.done{background:var(--status-done)}
-.meter{display:inline-block;width:100%;max-width:200px;height:12px;background:var(--surface);border:1px solid var(--outline);border-radius:6px;overflow:hidden;vertical-align:middle;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.meter{display:inline-block;width:160px;max-width:100%;height:12px;background:var(--surface);border:1px solid var(--outline);border-radius:6px;overflow:hidden;vertical-align:middle;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .meter>span{display:block;height:100%;border-right:1px solid var(--outline)}
 .score-cell{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px}
-.na{display:inline-block;color:var(--muted);background:var(--subtle);font-style:italic;padding:0 6px;border-radius:4px}
+.na{display:inline-block;white-space:nowrap;color:var(--muted);background:var(--subtle);font-style:italic;padding:0 6px;border-radius:4px}
 .finding p{margin:0 0 6px}
 .refs{font-size:.8125rem;margin:0;padding-left:18px}
 figure.chart{margin:12px 0}
@@ -67,6 +67,7 @@ details.data summary{cursor:pointer;color:var(--link)}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:var(--ink)}
 svg text.muted{fill:var(--muted)}
 svg text.on-dark{fill:var(--surface)}
+svg text.halo{paint-order:stroke;stroke:var(--surface);stroke-width:4px;stroke-linejoin:round}
 svg .track{fill:var(--rule)}
 svg .outline{stroke:var(--outline);stroke-width:1}
 svg .grid{stroke:var(--rule);stroke-width:1}

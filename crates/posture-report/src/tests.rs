@@ -600,3 +600,52 @@ fn other_scales_draw_from_the_fraction() {
         assert!((0.0..=100.0).contains(&v), "{v}");
     }
 }
+
+#[test]
+fn the_crate_is_pure_and_depends_on_the_lower_layers_only() {
+    let manifest = include_str!("../Cargo.toml");
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    let allowed = [
+        "posture-core",
+        "posture-score",
+        "posture-csr",
+        "serde",
+        "serde_json",
+        "thiserror",
+        "rust_decimal",
+    ];
+    for line in deps.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name = line.split(['.', ' ', '=']).next().unwrap();
+        assert!(allowed.contains(&name), "posture-report depends on {name}");
+    }
+    // No I/O, clock or network in the library's source.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for needle in [
+            "std::fs",
+            "std::net",
+            "std::io",
+            "SystemTime",
+            "Utc::now",
+            "Instant::now",
+            "std::env",
+        ] {
+            assert!(!code.contains(needle), "{}: {needle}", path.display());
+        }
+    }
+}

@@ -271,6 +271,16 @@ pub fn trend_chart(id: &str, history: &[Scorecard]) -> String {
                     round(f * Decimal::ONE_HUNDRED, 2),
                     Escaped(c.grade.as_str())
                 );
+                // The letter beside each point while there is room for it,
+                // so the grade reads without colour.
+                if n <= 12 {
+                    let _ = write!(
+                        points,
+                        r#"<text x="{x:.1}" y="{:.1}" font-size="13" font-weight="700" text-anchor="middle" class="halo">{}</text>"#,
+                        if y < top + 18.0 { y + 22.0 } else { y - 10.0 },
+                        Escaped(c.grade.as_str())
+                    );
+                }
             }
             None => {
                 flush(&mut segment, &mut lines);

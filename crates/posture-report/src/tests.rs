@@ -649,3 +649,13 @@ fn the_crate_is_pure_and_depends_on_the_lower_layers_only() {
         }
     }
 }
+
+#[test]
+fn trend_points_carry_their_letter() {
+    let html = trend_chart("t", &history());
+    let svg = html.split("</svg>").next().unwrap();
+    for c in history() {
+        let letter = format!(r#"class="halo">{}</text>"#, c.grade);
+        assert!(svg.contains(&letter), "{letter}");
+    }
+}

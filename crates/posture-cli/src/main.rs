@@ -9,7 +9,7 @@ mod batch;
 mod demo;
 mod error;
 mod io;
-mod report;
+mod report_cmd;
 mod scan_cmd;
 mod schema;
 mod score_cmd;
@@ -69,6 +69,9 @@ enum Command {
     /// The whole story offline: scan a sample world on an in-process DNS
     /// server, score, aggregate, plan, fix, rescan.
     Demo(DemoArgs),
+    /// Turn scan, score, csr, improve and workflow outputs into one
+    /// self-contained HTML report.
+    Report(report_cmd::ReportArgs),
 }
 
 /// Output format.
@@ -539,6 +542,7 @@ fn run_text(command: Command) -> Result<String, CliError> {
             report: a.report,
             store: a.store,
         }),
+        Command::Report(a) => report_cmd::report(&a),
     }
 }
 

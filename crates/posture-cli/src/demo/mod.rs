@@ -471,11 +471,47 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     })
 }
 
+/// The demo's report: every organisation's scorecard as first scanned,
+/// the portfolio after the plan compared with before (drill-down into
+/// each vendor), the planned vendor's scores before and after as its
+/// trend, the planner's answer and the action plan.
+pub fn report(out: &DemoOutput) -> Result<String, CliError> {
+    let action: posture_report::ActionPlan =
+        serde_json::from_value(serde_json::to_value(&out.plan)?)
+            .map_err(|e| internal("the plan as the report reads it")(e.to_string()))?;
+    let before = out
+        .scorecards
+        .iter()
+        .find(|c| c.id == out.after.vendor)
+        .map(|c| c.card.clone());
+    let mut input = posture_report::ReportInput::new()
+        .with_title(format!(
+            "Posture demo: the portfolio of {}",
+            out.csr.organization
+        ))
+        .with_portfolio(
+            posture_report::PortfolioReport::new(out.csr_after.clone())
+                .with_portfolio(out.portfolio_after.clone())
+                .with_previous(out.csr.clone()),
+        )
+        .with_history(
+            before
+                .into_iter()
+                .chain([out.scorecard_after.clone()])
+                .collect(),
+        )
+        .with_improvement(out.improve.clone())
+        .with_action_plan(action);
+    input.scorecards = out.scorecards.iter().map(|c| c.card.clone()).collect();
+    posture_report::render(&input, &Catalog::builtin())
+        .map_err(|e| internal("the report")(e.to_string()))
+}
+
 /// Runs the demo: prints the narration (or JSON) and writes the report.
 pub fn run(opts: &DemoOptions) -> Result<String, CliError> {
     let out = build(opts.store.as_deref())?;
     if let Some(path) = &opts.report {
-        std::fs::write(path, crate::report::html(&out)).map_err(|source| CliError::Io {
+        std::fs::write(path, report(&out)?).map_err(|source| CliError::Io {
             path: path.display().to_string(),
             source,
         })?;

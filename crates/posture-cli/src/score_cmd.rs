@@ -57,7 +57,7 @@ pub fn score(
         input,
         format,
         |d| {
-            let a = Assessment::from_json(d.text, catalog.clone())?;
+            let a = Assessment::from_json(d.text, &catalog)?;
             Ok(posture::ScoringModel::score(&model, &a).with_scale(scale))
         },
         table::scorecard,
@@ -81,8 +81,8 @@ pub fn improve(
         input,
         format,
         |d| {
-            let a = Assessment::from_json(d.text, catalog.clone())?;
-            posture::plan(&model, &a, target)
+            let a = Assessment::from_json(d.text, &catalog)?;
+            posture::improve(&model, &a, target)
         },
         table::plan,
     )

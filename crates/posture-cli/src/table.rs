@@ -1,6 +1,6 @@
 //! Human-readable tables, 80 columns wide.
 
-use posture::{Catalog, Plan, Scorecard};
+use posture::{Catalog, Improvement, Scorecard};
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -168,7 +168,7 @@ pub fn scorecard(c: &Scorecard) -> String {
 }
 
 /// One improvement plan.
-pub fn plan(p: &Plan) -> String {
+pub fn plan(p: &Improvement) -> String {
     let mut s = String::new();
     let verdict = if p.reachable {
         "reachable"

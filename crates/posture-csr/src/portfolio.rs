@@ -237,7 +237,7 @@ fn entity_assessment(
             findings: d.findings.clone(),
             breaches: Vec::new(),
         };
-        doc.validate(catalog.clone())
+        doc.validate(catalog)
             .map_err(|e| e.within(&format!("{path}[{i}]")))?;
     }
     let doc = FindingsDocument {
@@ -252,7 +252,7 @@ fn entity_assessment(
             .collect(),
         breaches: Vec::new(),
     };
-    doc.validate(catalog.clone()).map_err(|e| e.within(path))
+    doc.validate(catalog).map_err(|e| e.within(path))
 }
 
 impl Portfolio {

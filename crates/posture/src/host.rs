@@ -208,7 +208,7 @@ impl Scanner {
         )?;
         let assessment = classification
             .document
-            .validate(self.catalog.clone())
+            .validate(&self.catalog)
             .map_err(HostError::Document)?;
         Ok(ScanOutcome {
             observations,

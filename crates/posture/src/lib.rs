@@ -166,9 +166,12 @@ pub use posture_core::{
 };
 pub use posture_csr::{Aggregation, CsrConfig, CsrResult, CsrV1, Portfolio, PortfolioIndex};
 pub use posture_score::{
-    Plan, PlanStep, PostureV1, Scale, ScoreConfig, Scorecard, ScoringModel, Target, plan,
-    score_batch,
+    Improvement, ImprovementStep, PostureV1, Scale, ScoreConfig, Scorecard, ScoringModel, Target,
+    improve, score_batch,
 };
+// The planner's 0.1 names, hidden: see `posture_score`'s note.
+#[doc(hidden)]
+pub use posture_score::{Plan, PlanStep, plan};
 
 mod config;
 pub use config::ModelConfig;

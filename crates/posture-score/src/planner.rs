@@ -224,3 +224,23 @@ pub fn improve(
 fn hundred(card: &Scorecard) -> Decimal {
     card.hundred_score().unwrap_or(Decimal::ZERO)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_read_grades_in_either_case_and_write_them_upper_case() {
+        assert_eq!("a".parse::<Target>().ok(), Some(Target::Grade(Grade::A)));
+        assert_eq!("F".parse::<Target>().ok(), Some(Target::Grade(Grade::F)));
+        let t: Target =
+            serde_json::from_str(r#"{"grade": "b"}"#).unwrap_or(Target::Score(Decimal::ZERO));
+        assert_eq!(t, Target::Grade(Grade::B));
+        assert_eq!(
+            serde_json::to_string(&t).ok().as_deref(),
+            Some(r#"{"grade":"B"}"#)
+        );
+        assert!("?".parse::<Target>().is_err());
+        assert!("e".parse::<Target>().is_err());
+    }
+}

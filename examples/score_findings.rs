@@ -9,7 +9,7 @@
 //! the score, the grade and what to fix first, and exits non-zero on bad
 //! input with the error's stable code, as a host service would.
 
-use posture::{Catalog, FindingsDocument, Grade, PostureV1, ScoringModel, Target, plan};
+use posture::{Catalog, FindingsDocument, Grade, PostureV1, ScoringModel, Target, improve};
 use std::process::ExitCode;
 
 const SAMPLE: &str = r#"{
@@ -63,7 +63,7 @@ fn main() -> ExitCode {
 
     // 4. Ask the planner what to fix first to reach an A.
     if card.score.is_some() {
-        match plan(&model, &assessment, Target::Grade(Grade::A)) {
+        match improve(&model, &assessment, Target::Grade(Grade::A)) {
             Ok(p) => {
                 for (i, step) in p.steps.iter().enumerate() {
                     println!(

@@ -48,7 +48,7 @@ fn batch(c: &mut Criterion) {
                 let (_, docs) = split_documents(t).expect("valid NDJSON");
                 black_box(
                     parse_batch(&docs, |d| {
-                        FindingsDocument::from_json(d.text)?.validate(catalog.clone())
+                        FindingsDocument::from_json(d.text)?.validate(&catalog)
                     })
                     .map(|v| v.len()),
                 )

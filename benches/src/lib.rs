@@ -62,9 +62,7 @@ pub fn portfolio(orgs: usize, findings: usize, seed: u64) -> Vec<Assessment> {
                 breaches: Vec::new(),
             };
             #[allow(clippy::expect_used)]
-            let base = doc
-                .validate(catalog.clone())
-                .expect("synthetic document is valid");
+            let base = doc.validate(&catalog).expect("synthetic document is valid");
             let asset_count = (hosts as u64 + 1).max(1 + rng.below(40)) as u32;
             let fs = (0..findings)
                 .map(|_| {

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let direct = posture_core::Assessment::from_json(text, Catalog::builtin());
-    let stepwise = FindingsDocument::from_json(text).and_then(|d| d.validate(Catalog::builtin()));
+    let direct = posture_core::Assessment::from_json(text, &Catalog::builtin());
+    let stepwise = FindingsDocument::from_json(text).and_then(|d| d.validate(&Catalog::builtin()));
     match (&direct, &stepwise) {
         (Ok(a), Ok(b)) => assert_eq!(
             (a.organization(), a.as_of(), a.findings(), a.asset_count(), a.assessed_factors(), a.breaches(), a.footprint().size()),
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let again = serde_json::to_string(&doc).expect("a parsed document serialises");
     let reparsed = FindingsDocument::from_json(&again).expect("a serialised document reparses");
     assert_eq!(doc, reparsed);
-    if let Ok(a) = doc.validate(Catalog::builtin()) {
+    if let Ok(a) = doc.validate(&Catalog::builtin()) {
         let card = PostureV1::default().score(&a);
         if let Some(f) = card.fraction {
             assert!(f > Decimal::ZERO && f <= Decimal::ONE, "fraction {f} out of bounds");

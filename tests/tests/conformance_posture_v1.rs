@@ -33,7 +33,7 @@ fn every_posture_v1_case_passes() {
                 continue;
             }
         };
-        let a = match doc.validate(catalog.clone()) {
+        let a = match doc.validate(&catalog) {
             Ok(a) => a,
             Err(e) => {
                 failures.push(format!("{name}: validate: {e}"));

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use posture::{Catalog, FindingsDocument, PostureV1, ScoringModel, Target, plan};
+use posture::{Catalog, FindingsDocument, PostureV1, ScoringModel, Target, improve};
 use posture_core::IssueType;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -62,7 +62,7 @@ fn worked_examples_hold() {
         let ex: Value = serde_json::from_str(text).unwrap();
         let name = ex["name"].as_str().unwrap();
         let doc: FindingsDocument = serde_json::from_value(ex["document"].clone()).unwrap();
-        let card = model.score(&doc.validate(catalog.clone()).unwrap());
+        let card = model.score(&doc.validate(&catalog).unwrap());
         let exp = &ex["expected"];
         match exp["fraction"].as_str() {
             Some(f) => {
@@ -102,7 +102,7 @@ fn worked_plans_hold() {
         let name = ex["name"].as_str().unwrap();
         let doc: FindingsDocument = serde_json::from_value(ex["document"].clone()).unwrap();
         let target: Target = serde_json::from_value(ex["target"].clone()).unwrap();
-        let p = plan(&model, &doc.validate(catalog.clone()).unwrap(), target).unwrap();
+        let p = improve(&model, &doc.validate(&catalog).unwrap(), target).unwrap();
         let exp = &ex["expected"];
         assert_eq!(p.reachable, exp["reachable"].as_bool().unwrap(), "{name}");
         let steps: Vec<&str> = p.steps.iter().map(|s| s.issue.as_str()).collect();

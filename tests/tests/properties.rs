@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use posture::{Catalog, Grade, PostureV1, ScoringModel, Target, plan};
+use posture::{Catalog, Grade, PostureV1, ScoringModel, Target, improve};
 use posture_core::{FindingStatus, IssueIdx, Severity};
 use posture_score::{score_batch, score_sequential};
 use posture_tests::generate::{RawFinding, document, vector_catalog};
@@ -21,7 +21,7 @@ fn breaches() -> impl Strategy<Value = Vec<i64>> {
 
 fn fraction(catalog: &Arc<Catalog>, hosts: usize, f: &[RawFinding], b: &[i64]) -> Option<Decimal> {
     let a = document(catalog, hosts, f, b, true)
-        .validate(catalog.clone())
+        .validate(catalog)
         .unwrap();
     PostureV1::default().score(&a).fraction
 }
@@ -34,7 +34,7 @@ proptest! {
         let c = vector_catalog();
         let s = fraction(&c, hosts, &f, &b).unwrap();
         prop_assert!(s > Decimal::ZERO && s <= Decimal::ONE, "{s}");
-        let a = document(&c, hosts, &f, &b, true).validate(c.clone()).unwrap();
+        let a = document(&c, hosts, &f, &b, true).validate(&c).unwrap();
         let card = PostureV1::default().score(&a);
         let score = card.score.unwrap();
         prop_assert!(score >= Decimal::ZERO && score <= Decimal::ONE_HUNDRED);
@@ -89,7 +89,7 @@ proptest! {
         let pos = order.iter().position(|s| *s == issues[i].severity).unwrap();
         issues[i].severity = order[(pos + 1).min(order.len() - 1)];
         let raised = Arc::new(Catalog::from_issues("raised".into(), None, issues).unwrap());
-        let a = document(&raised, hosts, &f, &b, true).validate(raised.clone()).unwrap();
+        let a = document(&raised, hosts, &f, &b, true).validate(&raised).unwrap();
         let after = PostureV1::default().score(&a).fraction.unwrap();
         prop_assert!(after <= before, "{after} > {before}");
     }
@@ -106,18 +106,18 @@ proptest! {
         for i in (1..shuffled.assets.len()).rev() { let j = next(i + 1); shuffled.assets.swap(i, j); }
         shuffled.breaches.reverse();
         let m = PostureV1::default();
-        let a = m.score(&doc.validate(c.clone()).unwrap());
-        let b2 = m.score(&shuffled.validate(c.clone()).unwrap());
+        let a = m.score(&doc.validate(&c).unwrap());
+        let b2 = m.score(&shuffled.validate(&c).unwrap());
         prop_assert_eq!(a, b2);
     }
 
     #[test]
     fn planner_is_optimal(hosts in 1usize..4, f in proptest::collection::vec((0usize..10, 0usize..20, -5i64..100, 0usize..2), 1..16), target in 50u32..100) {
         let c = vector_catalog();
-        let a = document(&c, hosts, &f, &[], false).validate(c.clone()).unwrap();
+        let a = document(&c, hosts, &f, &[], false).validate(&c).unwrap();
         let m = PostureV1::default();
         let t = Target::Score(Decimal::from(target));
-        let p = plan(&m, &a, t).unwrap();
+        let p = improve(&m, &a, t).unwrap();
         // Brute force: every subset of the penalised issue types.
         let card = m.score(&a);
         let types: Vec<IssueIdx> = card.factors.iter().flat_map(|f| f.issues.iter()).map(|i| c.get(&i.issue).unwrap().0).collect();
@@ -158,7 +158,7 @@ fn parallel_equals_sequential_on_any_thread_count() {
                 })
                 .collect();
             document(&c, 1 + i % 5, &f, &[(i % 40) as i64 * 20], i % 3 == 0)
-                .validate(c.clone())
+                .validate(&c)
                 .unwrap()
         })
         .collect();
@@ -179,15 +179,13 @@ fn planner_edge_cases() {
     let c = vector_catalog();
     let m = PostureV1::default();
     // Already met: zero steps.
-    let a = document(&c, 2, &[], &[], true).validate(c.clone()).unwrap();
-    let p = plan(&m, &a, Target::Grade(Grade::A)).unwrap();
+    let a = document(&c, 2, &[], &[], true).validate(&c).unwrap();
+    let p = improve(&m, &a, Target::Grade(Grade::A)).unwrap();
     assert!(p.reachable && p.steps.is_empty());
     // Insufficient data cannot be planned.
-    let a = document(&c, 2, &[], &[], false)
-        .validate(c.clone())
-        .unwrap();
+    let a = document(&c, 2, &[], &[], false).validate(&c).unwrap();
     assert_eq!(
-        plan(&m, &a, Target::Grade(Grade::A)).unwrap_err().code(),
+        improve(&m, &a, Target::Grade(Grade::A)).unwrap_err().code(),
         "out_of_range"
     );
     // Out-of-range targets are input errors.
@@ -195,9 +193,9 @@ fn planner_edge_cases() {
     assert!("-1".parse::<Target>().is_err());
     // A breach that keeps the score below the target: unreachable, every step listed.
     let a = document(&c, 1, &[(0, 0, 1, 0)], &[1, 2, 3, 4, 5], false)
-        .validate(c.clone())
+        .validate(&c)
         .unwrap();
-    let p = plan(&m, &a, Target::Score(Decimal::from(99))).unwrap();
+    let p = improve(&m, &a, Target::Score(Decimal::from(99))).unwrap();
     assert!(!p.reachable);
     assert_eq!(p.steps.len(), 1);
 }

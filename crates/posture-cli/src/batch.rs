@@ -96,20 +96,14 @@ impl Spool {
     }
 }
 
-/// How each result is written (a table after the first is preceded by a
-/// blank line, which the writer adds).
+/// How each result is written: one compact JSON line, or a table (a table
+/// after the first is preceded by a blank line, which the writer adds).
 fn render<T: Serialize>(
     item: &T,
     format: Format,
-    single: bool,
-    table: fn(&T) -> String,
+    table: &(impl Fn(&T) -> String + Sync),
 ) -> Result<Vec<u8>, CliError> {
     Ok(match format {
-        Format::Json if single => {
-            let mut v = serde_json::to_vec_pretty(item)?;
-            v.push(b'\n');
-            v
-        }
         Format::Json => {
             let mut v = serde_json::to_vec(item)?;
             v.push(b'\n');
@@ -121,35 +115,32 @@ fn render<T: Serialize>(
 
 /// Reads `input` (`-` for standard input), turns every document into its
 /// result with `process` (in parallel, in input order) and spools what
-/// `format` makes of them. One document prints as one pretty JSON object,
-/// several (or an array) as NDJSON, one line each.
+/// `format` makes of them. JSON is one compact line per document, the
+/// same for one document as for many (a JSON array or NDJSON).
 ///
 /// # Errors
 /// The input cannot be read; the first bad document (by number), located
 /// by document and line, with nothing spooled for release.
-pub fn run<T, P>(
-    input: &str,
-    format: Format,
-    process: P,
-    table: fn(&T) -> String,
-) -> Result<Spool, CliError>
+pub fn run<T, P, R>(input: &str, format: Format, process: P, table: R) -> Result<Spool, CliError>
 where
     T: Serialize + Send,
     P: Fn(&RawDocument<'_>) -> Result<T, posture_core::Error> + Sync,
+    R: Fn(&T) -> String + Sync,
 {
     run_tuned(input, format, process, table, TUNING)
 }
 
-fn run_tuned<T, P>(
+fn run_tuned<T, P, R>(
     input: &str,
     format: Format,
     process: P,
-    table: fn(&T) -> String,
+    table: R,
     tuning: Tuning,
 ) -> Result<Spool, CliError>
 where
     T: Serialize + Send,
     P: Fn(&RawDocument<'_>) -> Result<T, posture_core::Error> + Sync,
+    R: Fn(&T) -> String + Sync,
 {
     let name = if input == "-" { "<stdin>" } else { input };
     let source: Box<dyn Read + Send> = if input == "-" {
@@ -170,10 +161,9 @@ where
     };
     let mut reader = BatchReader::new(std::io::BufReader::with_capacity(1 << 16, source));
     let Some(mut wave) = reader.next_wave(tuning.wave).map_err(read_error)? else {
+        // The reader refuses input without a document; nothing to write.
         return Ok(Spool::holding(tuning.spool_in_memory));
     };
-    // One document, and not in an array: its result is one JSON object.
-    let single = !reader.is_array() && reader.is_done() && wave.len() == 1;
     let mut written = Written {
         spool: Spool::holding(tuning.spool_in_memory),
         format,
@@ -194,7 +184,7 @@ where
                             source,
                         })
                     })?;
-                    render(&item, format, single, table).map_err(Failure::Output)
+                    render(&item, format, &table).map_err(Failure::Output)
                 })
             },
             || {
@@ -324,27 +314,31 @@ mod tests {
     }
 
     #[test]
-    fn one_document_prints_one_object_and_an_array_prints_lines() {
-        let f = file(b"  {\"n\": 7}\n");
-        let got = out(run_tuned(
+    fn one_document_prints_one_line_as_an_array_or_ndjson_would() {
+        for input in [&b"  {\"n\": 7}\n"[..], b"[{\"n\": 7}]", b"{\"n\": 7}"] {
+            let f = file(input);
+            let got = out(run_tuned(
+                f.path().to_str().unwrap(),
+                Format::Json,
+                numbers,
+                table,
+                TINY,
+            )
+            .unwrap());
+            assert_eq!(got, "{\"n\":7}\n");
+        }
+        // No document at all is bad input, not an empty result.
+        let f = file(b" \n");
+        let e = run_tuned(
             f.path().to_str().unwrap(),
-            Format::Json,
+            Format::Table,
             numbers,
             table,
             TINY,
         )
-        .unwrap());
-        assert_eq!(got, "{\n  \"n\": 7\n}\n");
-        let f = file(b"[{\"n\": 7}]");
-        let got = out(run_tuned(
-            f.path().to_str().unwrap(),
-            Format::Json,
-            numbers,
-            table,
-            TINY,
-        )
-        .unwrap());
-        assert_eq!(got, "{\"n\":7}\n");
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no document in input"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The `posture` command: a thin reference host over Posture's libraries.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +8,9 @@ use std::process::ExitCode;
 mod batch;
 mod demo;
 mod error;
+mod explain;
 mod io;
+mod progress;
 mod report_cmd;
 mod scan_cmd;
 mod schema;
@@ -18,10 +20,20 @@ mod workflow_cmd;
 
 use error::CliError;
 
-/// Open external security ratings: score findings, plan improvements, read
-/// the catalog and the wire schemas.
+/// Open external security ratings: scan a footprint (DNS, mail, web, TLS,
+/// exposed services), score findings, plan improvements, aggregate a
+/// portfolio of own domains and vendors (CSR), run the vendor workflow, and
+/// explain every issue type of the catalog.
 #[derive(Debug, Parser)]
-#[command(name = "posture", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "posture",
+    version,
+    long_about = None,
+    max_term_width = 100,
+    after_help = "Exit codes: 0 success, 1 I/O or internal error, 2 usage error or bad input, \
+                  3 a workflow query for something the actor may not see.\n\
+                  JSON output (--format json) is one compact line per input document."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +50,8 @@ enum Command {
     /// Scan domains, host names, IPs and CIDR blocks: signals, findings and
     /// the scorecard.
     Scan(ScanArgs),
-    /// The action-plan workflow on a durable event store.
+    /// The vendor action-plan workflow on a durable event store: apply
+    /// commands, answer rescans, query.
     Workflow {
         /// The SQLite event store (`apply` creates it when missing; queries
         /// open it read-only and never create it).
@@ -51,18 +64,18 @@ enum Command {
         #[command(subcommand)]
         command: WorkflowCommand,
     },
-    /// SPF tools.
+    /// SPF tools: evaluate a sender's SPF policy (RFC 7208).
     Spf {
         #[command(subcommand)]
         command: SpfCommand,
     },
     /// List the checks a scan can run and the issues each can raise.
     Checks {
-        /// Output format.
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        format: FormatArg,
     },
-    /// List the issue catalog.
+    /// List the issue catalog, or explain one issue type
+    /// (`posture catalog ID`).
     Catalog(CatalogArgs),
     /// Print the JSON Schema of a wire type, or write them all.
     Schema(SchemaArgs),
@@ -72,6 +85,65 @@ enum Command {
     /// Turn scan, score, csr, improve and workflow outputs into one
     /// self-contained HTML report.
     Report(report_cmd::ReportArgs),
+    /// Print a shell completion script to standard output.
+    ///
+    /// For example `posture completions bash >
+    /// ~/.local/share/bash-completion/completions/posture`, `posture
+    /// completions zsh > ~/.zfunc/_posture`, or `posture completions fish >
+    /// ~/.config/fish/completions/posture.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum, ignore_case = true)]
+        shell: ShellArg,
+    },
+}
+
+/// Shells `posture completions` writes for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// `--format`, shared by every command that prints for people and for
+/// programs.
+#[derive(Debug, Args)]
+struct FormatArg {
+    /// Output format (default: `table` when standard output is a terminal,
+    /// `json` otherwise).
+    #[arg(short = 'f', long, value_enum, ignore_case = true)]
+    format: Option<Format>,
+}
+
+/// The input document(s) of a reading command: `FILE`, or `--input FILE`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct InputArg {
+    /// Input document(s): a file, or `-` for standard input.
+    #[arg(value_name = "FILE|-")]
+    file: Option<String>,
+    /// The same as FILE.
+    #[arg(short = 'i', long = "input", value_name = "FILE|-")]
+    input: Option<String>,
+}
+
+impl InputArg {
+    fn path(&self) -> &str {
+        self.file
+            .as_deref()
+            .or(self.input.as_deref())
+            .unwrap_or("-")
+    }
+}
+
+/// The scan policy's defaults, shown in `--help`.
+fn policy() -> posture_signals::ScanPolicy {
+    posture_signals::ScanPolicy::default()
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Output format.
@@ -95,17 +167,15 @@ struct ModelArgs {
 
 #[derive(Debug, Args)]
 struct ScoreArgs {
-    /// Findings document(s): a file, or `-` for standard input.
-    #[arg(long, value_name = "FILE|-")]
-    input: String,
+    #[command(flatten)]
+    input: InputArg,
     #[command(flatten)]
     model: ModelArgs,
     /// Presentation scale of scores.
-    #[arg(long, value_enum, default_value_t = ScaleArg::Hundred)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ScaleArg::Hundred)]
     scale: ScaleArg,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -117,17 +187,15 @@ enum ScaleArg {
 
 #[derive(Debug, Args)]
 struct ImproveArgs {
-    /// Findings document(s): a file, or `-` for standard input.
-    #[arg(long, value_name = "FILE|-")]
-    input: String,
-    /// Target grade (A–F) or hundred-scale score (0–100).
+    #[command(flatten)]
+    input: InputArg,
+    /// Target grade (A–F, either case) or hundred-scale score (0–100).
     #[arg(long, value_name = "GRADE|SCORE")]
     target: String,
     #[command(flatten)]
     model: ModelArgs,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +204,8 @@ struct ScanArgs {
     /// organisation's footprint).
     #[arg(required = true, value_name = "TARGET")]
     targets: Vec<String>,
-    /// Resolver to query (default: the system resolver).
+    /// Resolver to query (default: the system resolver, from
+    /// /etc/resolv.conf).
     #[arg(long, value_name = "IP:PORT")]
     nameserver: Option<std::net::SocketAddr>,
     /// Checks to run, comma separated (default: all; `posture checks`
@@ -144,34 +213,36 @@ struct ScanArgs {
     #[arg(long, value_name = "LIST")]
     checks: Option<String>,
     /// TCP ports to probe on listed addresses: PORT (built-in table) or
-    /// PORT=ISSUE, comma separated.
+    /// PORT=ISSUE, comma separated (default: every port of the built-in
+    /// table).
     #[arg(long, value_name = "LIST")]
     ports: Option<String>,
     /// DKIM selectors to probe, comma separated.
-    #[arg(long, value_name = "LIST")]
-    dkim_selectors: Option<String>,
-    /// DNSBL zones to consult for listed addresses, comma separated.
+    #[arg(long, value_name = "LIST", default_value_t = posture_signals::DEFAULT_DKIM_SELECTORS.join(","))]
+    dkim_selectors: String,
+    /// DNSBL zones to consult for listed addresses, comma separated
+    /// (default: none).
     #[arg(long, value_name = "ZONES")]
     dnsbl: Option<String>,
     /// Queries and probes in flight at once.
-    #[arg(long, value_name = "N")]
-    concurrency: Option<usize>,
+    #[arg(long, value_name = "N", default_value_t = policy().concurrency)]
+    concurrency: usize,
     /// Threads the host names are split among (default: the machine's
     /// cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Per-query timeout in milliseconds.
-    #[arg(long, value_name = "MS")]
-    timeout: Option<u64>,
+    #[arg(long, value_name = "MS", default_value_t = millis(policy().timeout))]
+    timeout: u64,
     /// Overall deadline in milliseconds.
-    #[arg(long, value_name = "MS")]
-    deadline: Option<u64>,
-    /// Queries or probes per second.
+    #[arg(long, value_name = "MS", default_value_t = millis(policy().deadline))]
+    deadline: u64,
+    /// Queries or probes per second (default: no limit).
     #[arg(long, value_name = "N")]
     rate: Option<u32>,
-    /// Largest number of addresses a CIDR target may expand to.
-    #[arg(long, value_name = "N")]
-    max_addresses: Option<u64>,
+    /// Largest number of addresses the CIDR targets may expand to.
+    #[arg(long, value_name = "N", default_value_t = policy().max_addresses)]
+    max_addresses: u64,
     /// Organisation name for the findings document (default: the first
     /// target).
     #[arg(long, value_name = "NAME")]
@@ -181,9 +252,8 @@ struct ScanArgs {
     /// Write the findings document that `posture score` reads.
     #[arg(long, value_name = "FILE")]
     findings_out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 /// Where the web, TLS and mail checks connect, and what they trust.
@@ -226,8 +296,11 @@ enum WorkflowCommand {
     /// Apply NDJSON commands `{"actor", "at", "command"}`, one response line
     /// each, written once durable.
     Apply {
-        /// Commands: a file, or `-` for standard input (the default).
-        #[arg(long, value_name = "FILE|-", default_value = "-")]
+        /// Commands: a file, or `-` for standard input.
+        #[arg(value_name = "FILE|-", conflicts_with = "input")]
+        file: Option<String>,
+        /// The same as FILE.
+        #[arg(short = 'i', long, value_name = "FILE|-", default_value = "-")]
         input: String,
         /// Exit 2 when any line was refused (the responses are still
         /// printed).
@@ -236,16 +309,17 @@ enum WorkflowCommand {
     },
     /// Run the pending rescans with the collector and record the results.
     Rescan {
-        /// Resolver to query (default: the system resolver).
+        /// Resolver to query (default: the system resolver, from
+        /// /etc/resolv.conf).
         #[arg(long, value_name = "IP:PORT")]
         nameserver: Option<std::net::SocketAddr>,
         /// Per-query timeout in milliseconds.
-        #[arg(long, value_name = "MS")]
-        timeout: Option<u64>,
+        #[arg(long, value_name = "MS", default_value_t = millis(policy().timeout))]
+        timeout: u64,
         /// Deadline of the whole run in milliseconds; an item not rescanned
         /// by then stays pending (inconclusive).
-        #[arg(long, value_name = "MS")]
-        deadline: Option<u64>,
+        #[arg(long, value_name = "MS", default_value_t = millis(policy().deadline))]
+        deadline: u64,
         /// TCP ports to probe: PORT or PORT=ISSUE (default: the built-in
         /// ports of each pending issue).
         #[arg(long, value_name = "LIST")]
@@ -266,9 +340,8 @@ enum WorkflowCommand {
         /// The instant to evaluate at (default: now).
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        format: FormatArg,
     },
 }
 
@@ -302,41 +375,43 @@ enum SpfCommand {
         /// MAIL FROM address (or a bare domain).
         #[arg(long, value_name = "ADDR")]
         sender: String,
-        /// HELO/EHLO name.
+        /// HELO/EHLO name (default: the sender's domain).
         #[arg(long, value_name = "NAME")]
         helo: Option<String>,
-        /// Resolver to query (default: the system resolver).
+        /// Resolver to query (default: the system resolver, from
+        /// /etc/resolv.conf).
         #[arg(long, value_name = "IP:PORT")]
         nameserver: Option<std::net::SocketAddr>,
         /// Per-query timeout in milliseconds.
-        #[arg(long, value_name = "MS")]
-        timeout: Option<u64>,
-        /// Output format.
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[arg(long, value_name = "MS", default_value_t = millis(policy().timeout))]
+        timeout: u64,
+        #[command(flatten)]
+        format: FormatArg,
     },
 }
 
 #[derive(Debug, Args)]
 struct CsrArgs {
-    /// Portfolio document(s): a file, or `-` for standard input.
-    #[arg(long, value_name = "FILE|-")]
-    input: String,
+    #[command(flatten)]
+    input: InputArg,
     #[command(flatten)]
     model: ModelArgs,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
 struct CatalogArgs {
+    /// An issue type to explain: its title, factor, severity, risk,
+    /// remediation, references and the check that observes it (default:
+    /// list them all).
+    #[arg(value_name = "ID")]
+    id: Option<String>,
     /// Catalog file (JSON) to validate and list instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -347,7 +422,7 @@ struct SchemaArgs {
     #[arg(long, requires = "out", conflicts_with = "name")]
     all: bool,
     /// Directory for --all.
-    #[arg(long, value_name = "DIR")]
+    #[arg(short = 'o', long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// List the schema names.
     #[arg(long, conflicts_with_all = ["name", "all"])]
@@ -357,25 +432,28 @@ struct SchemaArgs {
 #[derive(Debug, Args)]
 struct DemoArgs {
     /// Also write a self-contained HTML report (inline SVG charts).
-    #[arg(long, value_name = "FILE.html")]
+    #[arg(short = 'o', long, value_name = "FILE.html")]
     report: Option<PathBuf>,
     /// Keep the workflow's SQLite store here (default: a temporary file),
     /// to explore it afterwards with `posture workflow`.
     #[arg(long, value_name = "FILE")]
     store: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum)]
-    format: Option<Format>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
-fn resolve(format: Option<Format>) -> Format {
-    format.unwrap_or_else(|| {
-        if std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        }
-    })
+impl FormatArg {
+    /// The format asked for, or the default: a table for a terminal, JSON
+    /// for programs.
+    fn resolve(&self) -> Format {
+        self.format.unwrap_or_else(|| {
+            if std::io::stdout().is_terminal() {
+                Format::Table
+            } else {
+                Format::Json
+            }
+        })
+    }
 }
 
 /// What a command prints: text, or a batch's spooled results.
@@ -405,27 +483,27 @@ fn run(cli: Cli) -> Result<Output, CliError> {
                 ScaleArg::Bitsight => posture::Scale::Bitsight,
             };
             score_cmd::score(
-                &a.input,
+                a.input.path(),
                 a.model.catalog.as_deref(),
                 a.model.model_config.as_deref(),
                 scale,
-                resolve(a.format),
+                a.format.resolve(),
             )
             .map(Output::from)
         }
         Command::Improve(a) => score_cmd::improve(
-            &a.input,
+            a.input.path(),
             &a.target,
             a.model.catalog.as_deref(),
             a.model.model_config.as_deref(),
-            resolve(a.format),
+            a.format.resolve(),
         )
         .map(Output::from),
         Command::Csr(a) => score_cmd::csr(
-            &a.input,
+            a.input.path(),
             a.model.catalog.as_deref(),
             a.model.model_config.as_deref(),
-            resolve(a.format),
+            a.format.resolve(),
         )
         .map(Output::from),
         other => run_text(other).map(Output::from),
@@ -443,18 +521,18 @@ fn run_text(command: Command) -> Result<String, CliError> {
                 nameserver: a.nameserver,
                 checks: a.checks,
                 ports: a.ports,
-                dkim_selectors: a.dkim_selectors,
+                dkim_selectors: Some(a.dkim_selectors),
                 dnsbl: a.dnsbl,
-                concurrency: a.concurrency,
+                concurrency: Some(a.concurrency),
                 threads: a.threads,
-                timeout_ms: a.timeout,
-                deadline_ms: a.deadline,
+                timeout_ms: Some(a.timeout),
+                deadline_ms: Some(a.deadline),
                 rate: a.rate,
-                max_addresses: a.max_addresses,
+                max_addresses: Some(a.max_addresses),
                 organization: a.organization,
                 web: a.web.options(),
             };
-            scan_cmd::scan(&o, a.findings_out.as_deref(), resolve(a.format))
+            scan_cmd::scan(&o, a.findings_out.as_deref(), a.format.resolve())
         }
         Command::Workflow {
             store,
@@ -463,8 +541,12 @@ fn run_text(command: Command) -> Result<String, CliError> {
         } => {
             let catalog = score_cmd::load_catalog(catalog.as_deref())?;
             match command {
-                WorkflowCommand::Apply { input, strict } => {
-                    workflow_cmd::apply(&store, catalog, &input, strict)
+                WorkflowCommand::Apply {
+                    file,
+                    input,
+                    strict,
+                } => {
+                    workflow_cmd::apply(&store, catalog, file.as_deref().unwrap_or(&input), strict)
                 }
                 WorkflowCommand::Rescan {
                     nameserver,
@@ -476,8 +558,8 @@ fn run_text(command: Command) -> Result<String, CliError> {
                     &store,
                     catalog,
                     nameserver,
-                    timeout,
-                    deadline,
+                    Some(timeout),
+                    Some(deadline),
                     ports.as_deref(),
                     &web.options(),
                 ),
@@ -494,7 +576,7 @@ fn run_text(command: Command) -> Result<String, CliError> {
                     &actor,
                     &args,
                     at.as_deref(),
-                    resolve(format),
+                    format.resolve(),
                 ),
             }
         }
@@ -513,11 +595,13 @@ fn run_text(command: Command) -> Result<String, CliError> {
             &sender,
             helo.as_deref(),
             nameserver,
-            timeout,
-            resolve(format),
+            Some(timeout),
+            format.resolve(),
         ),
-        Command::Checks { format } => scan_cmd::checks(resolve(format)),
-        Command::Catalog(a) => score_cmd::catalog(a.catalog.as_deref(), resolve(a.format)),
+        Command::Checks { format } => scan_cmd::checks(format.resolve()),
+        Command::Catalog(a) => {
+            score_cmd::catalog(a.catalog.as_deref(), a.id.as_deref(), a.format.resolve())
+        }
         Command::Schema(a) => {
             if a.list {
                 Ok(schema::names().join("\n") + "\n")
@@ -538,16 +622,66 @@ fn run_text(command: Command) -> Result<String, CliError> {
             }
         }
         Command::Demo(a) => demo::run(&demo::DemoOptions {
-            format: resolve(a.format),
+            format: a.format.resolve(),
             report: a.report,
             store: a.store,
         }),
         Command::Report(a) => report_cmd::report(&a),
+        Command::Completions { shell } => {
+            let shell = match shell {
+                ShellArg::Bash => clap_complete::Shell::Bash,
+                ShellArg::Zsh => clap_complete::Shell::Zsh,
+                ShellArg::Fish => clap_complete::Shell::Fish,
+            };
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "posture", &mut script);
+            String::from_utf8(script)
+                .map_err(|_| CliError::Internal("a completion script is not UTF-8".into()))
+        }
+    }
+}
+
+/// A line of a message for the terminal: escaped, and bounded when it is
+/// long (clap quotes the arguments it rejects, which may be anything).
+fn bounded_line(line: &str) -> String {
+    if line.chars().count() > 240 {
+        posture_core::echo(line).to_string()
+    } else {
+        posture_core::escape_controls(line)
+    }
+}
+
+/// Reports what the argument parser refused with the one error prefix every
+/// error has (`posture: error:`), exit 2; help and version go to stdout and
+/// succeed.
+fn usage_failure(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        kind => {
+            let text = e.render().to_string();
+            let text = if kind == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // `posture` or `posture workflow` alone: what to name, then
+                // the help that lists it.
+                format!("name a command\n\n{text}")
+            } else {
+                text.strip_prefix("error: ").unwrap_or(&text).to_owned()
+            };
+            let lines: Vec<String> = text.trim_end().lines().map(bounded_line).collect();
+            eprintln!("posture: error: {}", lines.join("\n"));
+            ExitCode::from(2)
+        }
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_failure(&e),
+    };
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();

@@ -13,7 +13,7 @@ use posture_core::input::split_documents;
 use posture_core::{Catalog, from_json_str};
 use posture_csr::{CsrResult, Portfolio};
 use posture_report::{ActionPlan, Part, PortfolioReport, ReportInput, ScanDocument};
-use posture_score::{Plan, Scorecard};
+use posture_score::{Improvement, Scorecard};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -103,14 +103,14 @@ fn read_with<T>(
 /// A plan document: an improvement plan (`steps`) or an action plan
 /// (`items`).
 enum AnyPlan {
-    Improvement(Box<Plan>),
+    Improvement(Box<Improvement>),
     Action(Box<ActionPlan>),
 }
 
 fn parse_plan(text: &str, _: &Origin) -> Result<AnyPlan, String> {
     let value: serde_json::Value = from_json_str(text).map_err(|e| e.to_string())?;
     if value.get("steps").is_some() {
-        from_json_str::<Plan>(text)
+        from_json_str::<Improvement>(text)
             .map(|p| AnyPlan::Improvement(Box::new(p)))
             .map_err(|e| e.to_string())
     } else if value.get("items").is_some() || value.get("progress").is_some() {

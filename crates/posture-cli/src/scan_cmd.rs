@@ -3,15 +3,14 @@
 
 use crate::Format;
 use crate::error::CliError;
-use crate::table;
+use crate::progress::Ticker;
+use crate::table::{self, Table};
 use posture::host::{HostError, Scanner};
 use posture_classify::{Inconclusive, Rules};
 use posture_core::echo;
 use posture_core::observe::{Check, Observation};
 use posture_signals::{CHECKS, Progress};
 use serde::Serialize;
-use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -217,6 +216,32 @@ pub struct ScanOutput {
     pub scorecard: posture::Scorecard,
     /// DNS queries sent.
     pub queries: u64,
+    /// DNS messages sent, answered and timed out, per resolver.
+    pub resolvers: Vec<ResolverOut>,
+}
+
+/// What one resolver did with a scan's DNS messages.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ResolverOut {
+    /// The resolver (`IP:PORT`).
+    pub server: String,
+    /// Messages sent to it (retries and TCP included).
+    pub sent: u64,
+    /// Messages it answered.
+    pub answered: u64,
+    /// Messages it left unanswered past the timeout or the deadline.
+    pub timed_out: u64,
+}
+
+impl From<&posture_signals::ResolverCounts> for ResolverOut {
+    fn from(r: &posture_signals::ResolverCounts) -> Self {
+        ResolverOut {
+            server: r.server.to_string(),
+            sent: r.queries.sent,
+            answered: r.queries.answered,
+            timed_out: r.queries.timed_out,
+        }
+    }
 }
 
 /// The async runtime the network commands run on.
@@ -224,8 +249,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     posture::host::blocking::runtime().map_err(host_error)
 }
 
-/// Runs a scan on `rt` through the host API, with a progress bar on a
-/// terminal (the CLI's `scan` and the demo share it).
+/// Runs a scan on `rt` through the host API (the CLI's `scan` and the demo
+/// share it). On a terminal, standard error shows the progress: targets
+/// done, time against the deadline, DNS queries sent, answered and timed
+/// out. A resolver that answered none of its queries is named in a warning
+/// on standard error, terminal or not.
 pub fn run_scan(
     rt: &tokio::runtime::Runtime,
     scanner: &Scanner,
@@ -236,36 +264,25 @@ pub fn run_scan(
         return Err(CliError::Usage("name at least one target".into()));
     }
     let progress = Arc::new(Progress::default());
-    let show = std::io::stderr().is_terminal();
-    let out = rt.block_on(async {
-        let ticker = show.then(|| {
-            let progress = progress.clone();
-            tokio::spawn(async move {
-                // Quiet for quick scans: the bar appears after a second.
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                loop {
-                    let n = progress.done.load(Ordering::Relaxed);
-                    let total = progress.total.load(Ordering::Relaxed).max(1);
-                    let filled = (n.min(total) * 30 / total).min(30);
-                    eprint!(
-                        "\r[{}{}] {n}/{total} scanned",
-                        "#".repeat(filled),
-                        " ".repeat(30 - filled)
-                    );
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            })
-        });
-        let r = scanner
-            .scan_with_progress(targets, organization, progress.clone())
-            .await;
-        if let Some(t) = ticker {
-            t.abort();
-            eprint!("\r{}\r", " ".repeat(60));
-        }
-        r
-    });
+    let deadline = scanner.config.policy.deadline;
+    let ticker = {
+        let progress = progress.clone();
+        Ticker::start(move |elapsed| {
+            crate::progress::line(
+                "scanning",
+                progress.done.load(Ordering::Relaxed),
+                progress.total.load(Ordering::Relaxed),
+                "targets",
+                elapsed,
+                deadline,
+                progress.queries(),
+            )
+        })
+    };
+    let out = rt.block_on(scanner.scan_with_progress(targets, organization, progress.clone()));
+    ticker.finish();
     let out = out.map_err(host_error)?;
+    crate::progress::warn_silent_resolvers(&out.resolvers);
     Ok(ScanOutput {
         organization: organization.to_owned(),
         targets: targets.to_vec(),
@@ -274,6 +291,7 @@ pub fn run_scan(
         findings: out.classification.document,
         scorecard: out.scorecard,
         queries: out.queries,
+        resolvers: out.resolvers.iter().map(ResolverOut::from).collect(),
     })
 }
 
@@ -297,42 +315,95 @@ pub fn scan(
         })?;
     }
     match format {
-        Format::Json => Ok(serde_json::to_string_pretty(&out)? + "\n"),
-        Format::Table => {
-            let mut s = String::new();
-            let facts = out
-                .observations
-                .iter()
-                .filter(|x| x.fact().is_some())
-                .count();
-            let _ = writeln!(
-                s,
-                "scanned {} target(s): {} observations ({} facts), {} findings, {} inconclusive, {} DNS queries\n",
-                out.targets.len(),
-                out.observations.len(),
-                facts,
-                out.findings.findings.len(),
-                out.inconclusive.len(),
-                out.queries
-            );
-            for f in &out.findings.findings {
-                let _ = writeln!(s, "  finding  {:<34} {}", echo(&f.issue), echo(&f.asset));
-            }
-            for i in &out.inconclusive {
-                let reasons: Vec<&str> = i.reasons.iter().map(|r| r.as_str()).collect();
-                let _ = writeln!(
-                    s,
-                    "  ?        {:<34} {} ({})",
-                    echo(&i.issue),
-                    echo(&i.asset),
-                    reasons.join(", ")
-                );
-            }
-            s.push('\n');
-            s.push_str(&table::scorecard(&out.scorecard));
-            Ok(s)
-        }
+        Format::Json => Ok(serde_json::to_string(&out)? + "\n"),
+        Format::Table => Ok(scan_table(
+            &out,
+            &posture::Catalog::builtin(),
+            table::width(),
+        )),
     }
+}
+
+/// `posture scan`'s table: what was seen, every finding and inconclusive
+/// issue with its catalog title, then the scorecard.
+pub fn scan_table(out: &ScanOutput, catalog: &posture::Catalog, width: usize) -> String {
+    let mut s = String::new();
+    let facts = out
+        .observations
+        .iter()
+        .filter(|x| x.fact().is_some())
+        .count();
+    let answered: u64 = out.resolvers.iter().map(|r| r.answered).sum();
+    let timed_out: u64 = out.resolvers.iter().map(|r| r.timed_out).sum();
+    s.push_str(&table::wrapped(
+        "",
+        &format!(
+            "scanned {}: {} ({} facts), {}, {} inconclusive; {} DNS queries, {} answered, {} timed out",
+            table::count(out.targets.len() as u64, "target", "targets"),
+            table::count(out.observations.len() as u64, "observation", "observations"),
+            facts,
+            table::count(out.findings.findings.len() as u64, "finding", "findings"),
+            out.inconclusive.len(),
+            out.queries,
+            answered,
+            timed_out
+        ),
+        width,
+    ));
+    s.push('\n');
+    let title = |issue: &str| {
+        catalog
+            .get(issue)
+            .map(|(_, t)| table::cell(&t.title))
+            .unwrap_or_default()
+    };
+    if out.observations.is_empty() {
+        s.push_str("  no observations: none of the selected checks runs on these targets\n");
+    } else if out.findings.findings.is_empty() {
+        s.push_str("  no findings\n");
+    } else {
+        let mut t = Table::new(
+            2,
+            &[
+                table::left("finding"),
+                table::left("on"),
+                table::prose("title"),
+            ],
+        );
+        for f in &out.findings.findings {
+            t.row(vec![
+                table::cell(&f.issue),
+                table::cell(&f.asset),
+                title(&f.issue),
+            ]);
+        }
+        s.push_str(&t.render(width));
+    }
+    if !out.inconclusive.is_empty() {
+        s.push('\n');
+        let mut t = Table::new(
+            2,
+            &[
+                table::left("inconclusive"),
+                table::left("on"),
+                table::left("why"),
+                table::prose("title"),
+            ],
+        );
+        for i in &out.inconclusive {
+            let reasons: Vec<&str> = i.reasons.iter().map(|r| r.as_str()).collect();
+            t.row(vec![
+                table::cell(&i.issue),
+                table::cell(&i.asset),
+                reasons.join(", "),
+                title(&i.issue),
+            ]);
+        }
+        s.push_str(&t.render(width));
+    }
+    s.push('\n');
+    s.push_str(&table::scorecard_for(&out.scorecard, Some(catalog), width));
+    s
 }
 
 /// One check of `posture checks`: the registry joined with the rules.
@@ -370,21 +441,43 @@ pub fn checks_list() -> Vec<CheckOut> {
 pub fn checks(format: Format) -> Result<String, CliError> {
     let list = checks_list();
     match format {
-        Format::Json => Ok(serde_json::to_string_pretty(&list)? + "\n"),
-        Format::Table => {
-            let mut s = String::new();
-            for c in &list {
-                let head = format!("{:<9} {:<10} ", c.check.as_str(), c.target.as_str());
-                s.push_str(&table::wrapped(&head, &c.description, 80));
-                s.push_str(&table::wrapped(
-                    &" ".repeat(head.len()),
-                    &c.issues.join(", "),
-                    80,
-                ));
-            }
-            Ok(s)
-        }
+        Format::Json => Ok(serde_json::to_string(&list)? + "\n"),
+        Format::Table => Ok(checks_table(&list, table::width())),
     }
+}
+
+/// `posture checks`' table for `width` columns.
+pub fn checks_table(list: &[CheckOut], width: usize) -> String {
+    if list.is_empty() {
+        return "no checks selected\n".into();
+    }
+    let mut s = String::new();
+    let name = list
+        .iter()
+        .map(|c| c.check.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let target = list
+        .iter()
+        .map(|c| c.target.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for c in list {
+        let head = format!(
+            "{:<name$}  {:<target$}  ",
+            c.check.as_str(),
+            c.target.as_str()
+        );
+        let pad = " ".repeat(head.len());
+        s.push_str(&table::wrapped(&head, &c.description, width));
+        let issues = if c.issues.is_empty() {
+            "raises no issue with these settings".to_owned()
+        } else {
+            format!("raises {}", c.issues.join(", "))
+        };
+        s.push_str(&table::wrapped(&pad, &issues, width));
+    }
+    s
 }
 
 /// The JSON result of `posture spf check`.
@@ -460,16 +553,30 @@ pub fn spf_check(
         sender: sender.to_owned(),
     };
     match format {
-        Format::Json => Ok(serde_json::to_string_pretty(&out)? + "\n"),
-        Format::Table => Ok(format!(
-            "SPF {} for {} from {}\n  {}\n  {} DNS lookups ({} void)\n",
-            out.result,
-            echo(&out.domain),
-            out.ip,
+        Format::Json => Ok(serde_json::to_string(&out)? + "\n"),
+        Format::Table => {
+            let width = table::width();
+            let mut s = table::wrapped(
+                "",
+                &format!(
+                    "SPF {} for {} from {}",
+                    out.result,
+                    echo(&out.domain),
+                    out.ip
+                ),
+                width,
+            );
             // The explanation comes from the domain's own TXT record.
-            echo(&out.explanation),
-            out.lookups,
-            out.void_lookups
-        )),
+            s.push_str(&table::wrapped(
+                "  ",
+                &echo(&out.explanation).to_string(),
+                width,
+            ));
+            s.push_str(&format!(
+                "  {} DNS lookups ({} void)\n",
+                out.lookups, out.void_lookups
+            ));
+            Ok(s)
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! `posture score`, `posture improve` and `posture catalog`.
+//! `posture score`, `posture improve`, `posture csr` and `posture catalog`.
 
 use crate::Format;
 use crate::batch::{self, Spool};
@@ -53,14 +53,15 @@ pub fn score(
 ) -> Result<Spool, CliError> {
     let catalog = load_catalog(catalog)?;
     let model = load_model(model_config)?;
+    let width = table::width();
     batch::run(
         input,
         format,
         |d| {
-            let a = Assessment::from_json(d.text, catalog.clone())?;
+            let a = Assessment::from_json(d.text, &catalog)?;
             Ok(posture::ScoringModel::score(&model, &a).with_scale(scale))
         },
-        table::scorecard,
+        |card| table::scorecard_for(card, Some(&catalog), width),
     )
 }
 
@@ -77,20 +78,24 @@ pub fn improve(
         .map_err(|e| CliError::Usage(format!("--target: {e}")))?;
     let catalog = load_catalog(catalog)?;
     let model = load_model(model_config)?;
+    let width = table::width();
     batch::run(
         input,
         format,
         |d| {
-            let a = Assessment::from_json(d.text, catalog.clone())?;
-            posture::plan(&model, &a, target)
+            let a = Assessment::from_json(d.text, &catalog)?;
+            posture::improve(&model, &a, target)
         },
-        table::plan,
+        |p| table::improvement_for(p, Some(&catalog), width),
     )
 }
 
-/// `posture catalog`.
-pub fn catalog(path: Option<&Path>, format: Format) -> Result<String, CliError> {
+/// `posture catalog [ID]`: the list, or one issue type explained.
+pub fn catalog(path: Option<&Path>, id: Option<&str>, format: Format) -> Result<String, CliError> {
     let catalog = load_catalog(path)?;
+    if let Some(id) = id {
+        return crate::explain::explain(&catalog, id, format);
+    }
     match format {
         Format::Json => {
             #[derive(Serialize)]
@@ -107,9 +112,9 @@ pub fn catalog(path: Option<&Path>, format: Format) -> Result<String, CliError> 
                 digest: catalog.digest(),
                 issues: catalog.issues(),
             };
-            Ok(serde_json::to_string_pretty(&out)? + "\n")
+            Ok(serde_json::to_string(&out)? + "\n")
         }
-        Format::Table => Ok(table::catalog(&catalog)),
+        Format::Table => Ok(table::catalog(&catalog, table::width())),
     }
 }
 
@@ -127,10 +132,11 @@ pub fn csr(
         .map_err(|e| CliError::Input(format!("model config: {e}")))?;
     let csr = CsrV1::new(model, &config.score, config.csr.clone())
         .map_err(|e| CliError::Input(format!("model config: {e}")))?;
+    let width = table::width();
     batch::run(
         input,
         format,
         |d| Ok(csr.aggregate(&Portfolio::from_json(d.text)?.validate(&catalog)?)),
-        table::csr,
+        |r| table::csr_for(r, width),
     )
 }

@@ -30,10 +30,12 @@ fn temp_file(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 #[test]
-fn score_one_document_prints_one_json_object() {
+fn score_one_document_prints_one_json_line() {
     let input = doc("acme", &finding("spf_missing", "acme.example"));
     let o = posture(&["score", "--input", "-", "--format", "json"], Some(&input));
     assert!(o.status.success(), "{}", stderr(&o));
+    // One compact line, as each document of a batch is (contracts).
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     for field in [
         "organization",
@@ -179,8 +181,11 @@ fn a_missing_file_is_an_io_error() {
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(posture(&["score"], None).status.code(), Some(2));
-    assert_eq!(posture(&["frobnicate"], None).status.code(), Some(2));
+    for args in [&["score"][..], &["frobnicate"]] {
+        let o = posture(args, None);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).starts_with("posture: error: "), "{}", stderr(&o));
+    }
     let input = doc("x", "");
     let o = posture(
         &["improve", "--input", "-", "--target", "101"],

@@ -772,6 +772,14 @@ fn a_rescan_ends_at_its_deadline() {
     );
     let l: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(l["outcome"], "inconclusive", "{l}");
+    // The resolver answered none of the rescan's queries: named on stderr
+    // (a pipe here, so without a progress line).
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("posture: warning: 0 of ")
+            && e.ends_with(&format!(" queries answered by {ns}\n")),
+        "{e:?}"
+    );
     let o = query(
         st,
         &["plan", "--id", "p1", "--actor", "alice", "--format", "json"],

@@ -9,7 +9,7 @@ use crate::time::{DateOrTime, Timestamp};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ use std::sync::Arc;
 ///   "findings": [{"issue": "spf_missing", "asset": "acme.example",
 ///     "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-30T00:00:00Z", "status": "open"}]
 /// }"#).unwrap();
-/// let a = doc.validate(Catalog::builtin()).unwrap();
+/// let a = doc.validate(&Catalog::builtin()).unwrap();
 /// assert_eq!(a.footprint().size(), 1);
 ///
 /// let bad = FindingsDocument::from_json(r#"{"organization": "x", "as_of": "2026-11-01T00:00:00Z",
@@ -103,10 +103,25 @@ impl FindingsDocument {
 
     /// Validates the document against a catalog.
     ///
+    /// The catalog is borrowed (`&Arc<Catalog>`), as `Portfolio::validate`
+    /// borrows it; the assessment keeps its own reference. An owned
+    /// `Arc<Catalog>` is accepted too, so code written for 0.1 (which
+    /// passed `catalog.clone()`) still builds.
+    ///
+    /// ```
+    /// use posture_core::{Catalog, FindingsDocument};
+    /// let catalog = Catalog::builtin();
+    /// let doc = FindingsDocument::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
+    ///   "assets": ["a.example"], "findings": [{"issue": "spf_missing", "asset": "b.example",
+    ///   "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-30T00:00:00Z", "status": "open"}]}"#).unwrap();
+    /// let e = doc.validate(&catalog).unwrap_err();
+    /// assert!(e.to_string().contains("findings[0].asset"), "{e}");
+    /// ```
+    ///
     /// # Errors
     /// Empty footprint, invalid assets, unknown issue ids, finding assets
     /// outside the footprint, `first_seen` after `last_seen`.
-    pub fn validate(&self, catalog: Arc<Catalog>) -> Result<Assessment, Error> {
+    pub fn validate(&self, catalog: impl Borrow<Arc<Catalog>>) -> Result<Assessment, Error> {
         assess(
             &self.organization,
             self.as_of,
@@ -120,7 +135,7 @@ impl FindingsDocument {
                 status: f.status,
             }),
             &self.breaches,
-            catalog,
+            catalog.borrow().clone(),
         )
     }
 }
@@ -275,15 +290,19 @@ impl Assessment {
     /// ```
     /// use posture_core::{Assessment, Catalog};
     /// let a = Assessment::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
-    ///   "assets": ["a.example"], "findings": []}"#, Catalog::builtin()).unwrap();
+    ///   "assets": ["a.example"], "findings": []}"#, &Catalog::builtin()).unwrap();
     /// assert_eq!(a.organization(), "a");
-    /// let e = Assessment::from_json(r#"{"organization": "a"}"#, Catalog::builtin()).unwrap_err();
+    /// let e = Assessment::from_json(r#"{"organization": "a"}"#, &Catalog::builtin()).unwrap_err();
     /// assert_eq!(e.code(), "invalid_field");
     /// ```
     ///
+    /// The catalog is borrowed, as by [`FindingsDocument::validate`] (an
+    /// owned `Arc<Catalog>` is accepted too).
+    ///
     /// # Errors
     /// As [`FindingsDocument::from_json`] and [`FindingsDocument::validate`].
-    pub fn from_json(text: &str, catalog: Arc<Catalog>) -> Result<Assessment, Error> {
+    pub fn from_json(text: &str, catalog: impl Borrow<Arc<Catalog>>) -> Result<Assessment, Error> {
+        let catalog = catalog.borrow();
         let Ok(doc) = serde_json::from_str::<DocumentRef<'_>>(text) else {
             // The owned reader names the place of every error.
             return FindingsDocument::from_json(text)?.validate(catalog);
@@ -301,7 +320,7 @@ impl Assessment {
                 status: f.status,
             }),
             &doc.breaches,
-            catalog,
+            catalog.clone(),
         )
     }
 }

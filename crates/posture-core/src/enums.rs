@@ -207,7 +207,9 @@ impl FindingStatus {
 /// assert_eq!(Grade::from_score(Decimal::new(90, 0)), Grade::A);
 /// assert_eq!("?".parse::<Grade>().unwrap(), Grade::Insufficient);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+///
+/// Grades are read without regard to case and written upper-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub enum Grade {
     /// 90 and above.
     A,
@@ -282,21 +284,76 @@ impl fmt::Display for Grade {
     }
 }
 
+impl Grade {
+    /// The grade spelled `s`, in either case.
+    fn parse_any_case(s: &str) -> Option<Grade> {
+        match s.as_bytes() {
+            [b'A' | b'a'] => Some(Grade::A),
+            [b'B' | b'b'] => Some(Grade::B),
+            [b'C' | b'c'] => Some(Grade::C),
+            [b'D' | b'd'] => Some(Grade::D),
+            [b'F' | b'f'] => Some(Grade::F),
+            [b'?'] => Some(Grade::Insufficient),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a grade without regard to case; JSON reads the same way (and
+/// writes upper-case).
+///
+/// ```
+/// use posture_core::Grade;
+/// assert_eq!("b".parse::<Grade>().unwrap(), Grade::B);
+/// let g: Grade = serde_json::from_str("\"c\"").unwrap();
+/// assert_eq!(serde_json::to_string(&g).unwrap(), "\"C\"");
+/// assert!("e".parse::<Grade>().is_err());
+/// assert!("AA".parse::<Grade>().is_err());
+/// ```
 impl FromStr for Grade {
     type Err = UnknownVariant;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "A" => Ok(Grade::A),
-            "B" => Ok(Grade::B),
-            "C" => Ok(Grade::C),
-            "D" => Ok(Grade::D),
-            "F" => Ok(Grade::F),
-            "?" => Ok(Grade::Insufficient),
-            _ => Err(UnknownVariant {
-                kind: "grade",
-                value: s.to_owned(),
-                expected: "A, B, C, D, F, ?".to_owned(),
-            }),
+        Grade::parse_any_case(s).ok_or_else(|| UnknownVariant {
+            kind: "grade",
+            value: s.to_owned(),
+            expected: "A, B, C, D, F, ?".to_owned(),
+        })
+    }
+}
+
+/// The derived, exact representation of [`Grade`]: what formats that are
+/// not human-readable (the workflow store's postcard snapshots) hold, so
+/// their encoding is unchanged.
+#[derive(Deserialize)]
+#[serde(remote = "Grade")]
+enum GradeExact {
+    A,
+    B,
+    C,
+    D,
+    F,
+    #[serde(rename = "?")]
+    Insufficient,
+}
+
+impl<'de> Deserialize<'de> for Grade {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AnyCase;
+        impl serde::de::Visitor<'_> for AnyCase {
+            type Value = Grade;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a grade: A, B, C, D, F or ?")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Grade, E> {
+                Grade::parse_any_case(v).ok_or_else(|| {
+                    E::unknown_variant(&crate::echo(v).to_string(), &["A", "B", "C", "D", "F", "?"])
+                })
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_str(AnyCase)
+        } else {
+            GradeExact::deserialize(d)
         }
     }
 }

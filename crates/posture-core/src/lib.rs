@@ -24,7 +24,7 @@
 //!   "findings": [{"issue": "service_telnet", "asset": "192.0.2.7",
 //!     "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-30T00:00:00Z",
 //!     "status": "open"}]}"#;
-//! let assessment = FindingsDocument::from_json(text)?.validate(Catalog::builtin())?;
+//! let assessment = FindingsDocument::from_json(text)?.validate(&Catalog::builtin())?;
 //! assert_eq!(assessment.footprint().size(), 257);
 //! # Ok::<(), posture_core::Error>(())
 //! ```

@@ -186,6 +186,16 @@ pub struct DomainScore {
     pub base_weight: Decimal,
     /// `omega`.
     pub weight: Decimal,
+    /// Whether the domain had data to score. An unrated domain counts as
+    /// perfect (`score` 100, csr-v1), and tables show it "not rated".
+    #[serde(default = "rated")]
+    pub rated: bool,
+}
+
+/// Results written before `rated` existed were about rated entities, or
+/// did not say: read them as rated.
+fn rated() -> bool {
+    true
 }
 
 /// A vendor in the result.
@@ -213,6 +223,10 @@ pub struct VendorScore {
     pub weight: Decimal,
     /// Open questionnaire risks counted.
     pub open_questionnaire_risks: u32,
+    /// Whether its domains had data to score. Without, `raw_score` counts
+    /// as 100 (csr-v1) and tables show it "not rated".
+    #[serde(default = "rated")]
+    pub rated: bool,
 }
 
 /// One priority entry.
@@ -330,6 +344,7 @@ impl<M: ScoringModel> Aggregation for CsrV1<M> {
             .iter()
             .map(|d| {
                 let card = self.model.score(&d.assessment);
+                let rated = card.fraction.is_some();
                 let s = card.fraction.unwrap_or(Decimal::ONE);
                 let beta = self.config.domain_weight;
                 let t = Term::new(beta, s, lambda);
@@ -341,6 +356,7 @@ impl<M: ScoringModel> Aggregation for CsrV1<M> {
                     fraction: s,
                     base_weight: beta,
                     weight: t.weight,
+                    rated,
                 }
             })
             .collect();
@@ -348,13 +364,11 @@ impl<M: ScoringModel> Aggregation for CsrV1<M> {
             .vendors
             .iter()
             .map(|v| {
-                let raw = match &v.assessment {
-                    Some(a) => {
-                        let card = self.model.score(a);
-                        card.fraction.unwrap_or(Decimal::ONE)
-                    }
-                    None => Decimal::ONE,
-                };
+                let fraction = v
+                    .assessment
+                    .as_ref()
+                    .and_then(|a| self.model.score(a).fraction);
+                let raw = fraction.unwrap_or(Decimal::ONE);
                 let s = raw * self.questionnaire_factor(&v.open_risks);
                 let beta = if v.in_use {
                     self.config.vendor_weight(v.criticality)
@@ -375,6 +389,7 @@ impl<M: ScoringModel> Aggregation for CsrV1<M> {
                     base_weight: beta,
                     weight: t.weight,
                     open_questionnaire_risks: v.open_risks.len() as u32,
+                    rated: fraction.is_some(),
                 }
             })
             .collect();

@@ -238,7 +238,7 @@ fn entity_assessment(
             findings: d.findings.clone(),
             breaches: Vec::new(),
         };
-        doc.validate(catalog.clone())
+        doc.validate(catalog)
             .map_err(|e| e.within(&format!("{path}[{i}]")))?;
     }
     let doc = FindingsDocument {
@@ -253,7 +253,7 @@ fn entity_assessment(
             .collect(),
         breaches: Vec::new(),
     };
-    doc.validate(catalog.clone()).map_err(|e| e.within(path))
+    doc.validate(catalog).map_err(|e| e.within(path))
 }
 
 impl Portfolio {

@@ -4,7 +4,7 @@ use posture_core::FindingsDocument;
 use posture_core::Timestamp;
 use posture_core::observe::{Check, Observation, Reason};
 use posture_csr::{CsrResult, Portfolio};
-use posture_score::{Plan, Scorecard};
+use posture_score::{Improvement, Scorecard};
 use serde::{Deserialize, Serialize};
 
 /// The JSON `posture scan --format json` prints, as the report reads it
@@ -228,7 +228,7 @@ pub struct ReportInput {
     /// Scorecards of one organisation over time: the trend chart.
     pub history: Vec<Scorecard>,
     /// Improvement plans (`posture improve` output).
-    pub improvements: Vec<Plan>,
+    pub improvements: Vec<Improvement>,
     /// Action plans from the workflow.
     pub action_plans: Vec<ActionPlan>,
 }
@@ -287,7 +287,7 @@ impl ReportInput {
 
     /// Adds an improvement plan.
     #[must_use]
-    pub fn with_improvement(mut self, plan: Plan) -> ReportInput {
+    pub fn with_improvement(mut self, plan: Improvement) -> ReportInput {
         self.improvements.push(plan);
         self
     }

@@ -11,7 +11,7 @@ use crate::input::{ActionPlan, PortfolioReport, ScanDocument};
 use crate::palette::grade_class;
 use posture_core::{Catalog, Factor, Finding, FindingStatus, Grade, IssueType, Severity};
 use posture_csr::{Criticality, CsrResult, DomainEntry, RiskStatus, Vendor};
-use posture_score::{Plan, Scale, Scorecard, Target};
+use posture_score::{Improvement, Scale, Scorecard, Target};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
 
@@ -1026,7 +1026,7 @@ fn target_text(t: &Target) -> String {
 /// An improvement plan (`posture improve`): the projected score after each
 /// step as a chart with the target marked, and the steps with their
 /// titles and remediation.
-pub fn improvement_section(id: &str, plan: &Plan, catalog: &Catalog) -> String {
+pub fn improvement_section(id: &str, plan: &Improvement, catalog: &Catalog) -> String {
     let mut s = format!(
         r#"<section class="card" id="{}"><h2>Improvement plan: {}</h2><p>Now {} {}. Target: {}. {} {} {}.</p>"#,
         Escaped(id),

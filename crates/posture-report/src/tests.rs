@@ -82,8 +82,8 @@ fn csr(p: &Portfolio) -> CsrResult {
     model.aggregate(&p.validate(&catalog()).unwrap())
 }
 
-fn improvement() -> posture_score::Plan {
-    posture_score::plan(
+fn improvement() -> posture_score::Improvement {
+    posture_score::improve(
         &PostureV1::default(),
         &acme().validate(catalog()).unwrap(),
         Target::Grade(posture_core::Grade::A),

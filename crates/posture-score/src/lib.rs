@@ -4,7 +4,8 @@
 //!   the default model of `scoring-v1` (configurable via [`ScoreConfig`]).
 //! - [`Scorecard`]: score, fraction, grade, breach likelihood and the ten
 //!   factor scores with their issues; [`Scale`] re-presents it.
-//! - [`plan`]: the fewest issue types to fix to reach a [`Target`].
+//! - [`improve`]: the fewest issue types to fix to reach a [`Target`], as an
+//!   [`Improvement`] (named apart from the workflow's action plans).
 //! - [`score_batch`]: parallel scoring with rayon, in input order.
 //!
 //! All arithmetic is `rust_decimal`; results are identical on every run,
@@ -20,7 +21,7 @@
 //!   "assets": ["a.example", "192.0.2.0/30"],
 //!   "findings": [{"issue": "spf_missing", "asset": "a.example",
 //!     "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-25T00:00:00Z", "status": "open"}]}"#)?;
-//! let card = score(&doc.validate(Catalog::builtin())?);
+//! let card = score(&doc.validate(&Catalog::builtin())?);
 //! assert_eq!(card.grade.as_str(), "B");
 //! let upguard = card.with_scale(Scale::Upguard);
 //! assert!(upguard.score.is_some());
@@ -37,7 +38,8 @@ mod scorecard;
 pub use batch::{score_batch, score_sequential};
 pub use config::{LikelihoodTable, ScoreConfig, SeverityWeights};
 pub use model::{POSTURE_V1, PostureV1, ScoringModel};
-pub use planner::{Plan, PlanStep, Target, plan};
+pub use planner::{Improvement, ImprovementStep, Target, improve};
+
 pub use scale::Scale;
 pub use scorecard::{FactorScore, IssueScore, Scorecard};
 
@@ -55,7 +57,7 @@ mod send_sync {
     fn public_types_are_send_sync() {
         assert::<super::PostureV1>();
         assert::<super::Scorecard>();
-        assert::<super::Plan>();
+        assert::<super::Improvement>();
         assert::<Box<dyn super::ScoringModel>>();
     }
 }

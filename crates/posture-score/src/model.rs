@@ -58,7 +58,7 @@ pub trait ScoringModel: Send + Sync {
 /// let doc = FindingsDocument::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
 ///   "assets": ["a.example"], "findings": [{"issue": "service_telnet", "asset": "a.example",
 ///   "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-25T00:00:00Z", "status": "open"}]}"#).unwrap();
-/// let card = PostureV1::default().score(&doc.validate(Catalog::builtin()).unwrap());
+/// let card = PostureV1::default().score(&doc.validate(&Catalog::builtin()).unwrap());
 /// assert!(card.score.unwrap() < rust_decimal::Decimal::ONE_HUNDRED);
 /// ```
 #[derive(Debug, Clone)]

@@ -1,4 +1,6 @@
-//! The score planner (scoring-v1 section 3).
+//! The score planner (scoring-v1 section 3): which issue types to fix, and
+//! in what order, to reach a target. Its answer is an [`Improvement`], not
+//! to be confused with the workflow's action plans (`posture-plan`).
 
 use crate::model::ScoringModel;
 use crate::scorecard::Scorecard;
@@ -83,10 +85,10 @@ impl fmt::Display for Target {
     }
 }
 
-/// One step of a plan: fix every finding of one issue type.
+/// One step of an [`Improvement`]: fix every finding of one issue type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
-pub struct PlanStep {
+pub struct ImprovementStep {
     /// Issue type to fix.
     pub issue: String,
     /// Its severity.
@@ -101,10 +103,11 @@ pub struct PlanStep {
     pub projected_grade: Grade,
 }
 
-/// The planner's answer.
+/// The planner's answer ([`improve`]): the steps to a target, and where they
+/// lead. Its JSON is what `posture improve` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
-pub struct Plan {
+pub struct Improvement {
     /// Organisation name.
     pub organization: String,
     /// Model id.
@@ -123,31 +126,35 @@ pub struct Plan {
     pub current_grade: Grade,
     /// The fewest steps that reach the target; when it is unreachable, every
     /// step that raises the score, best first.
-    pub steps: Vec<PlanStep>,
+    pub steps: Vec<ImprovementStep>,
     /// Score after the last step.
     pub final_score: Decimal,
     /// Grade after the last step.
     pub final_grade: Grade,
 }
 
-/// Plans the fewest issue types to fix to reach `target`.
+/// The fewest issue types to fix to reach `target`, best first.
 ///
 /// ```
-/// use posture_score::{plan, PostureV1, Target};
+/// use posture_score::{improve, PostureV1, Target};
 /// use posture_core::{Catalog, FindingsDocument};
 /// let doc = FindingsDocument::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
 ///   "assets": ["a.example"], "findings": [
 ///   {"issue": "service_telnet", "asset": "a.example", "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-25T00:00:00Z", "status": "open"},
 ///   {"issue": "caa_missing", "asset": "a.example", "first_seen": "2026-10-01T00:00:00Z", "last_seen": "2026-10-25T00:00:00Z", "status": "open"}]}"#).unwrap();
-/// let a = doc.validate(Catalog::builtin()).unwrap();
-/// let p = plan(&PostureV1::default(), &a, Target::Grade(posture_core::Grade::A)).unwrap();
+/// let a = doc.validate(&Catalog::builtin()).unwrap();
+/// let p = improve(&PostureV1::default(), &a, Target::Grade(posture_core::Grade::A)).unwrap();
 /// assert!(p.reachable);
 /// assert_eq!(p.steps[0].issue, "service_telnet");
 /// ```
 ///
 /// # Errors
 /// An invalid target, or a document with insufficient data.
-pub fn plan(model: &dyn ScoringModel, a: &Assessment, target: Target) -> Result<Plan, Error> {
+pub fn improve(
+    model: &dyn ScoringModel,
+    a: &Assessment,
+    target: Target,
+) -> Result<Improvement, Error> {
     target.validate()?;
     if a.insufficient_data() {
         return Err(Error::OutOfRange {
@@ -190,7 +197,7 @@ pub fn plan(model: &dyn ScoringModel, a: &Assessment, target: Target) -> Result<
         let pos = fixed.binary_search(&idx).unwrap_or_else(|p| p);
         fixed.insert(pos, idx);
         score = hundred(&model.score_fixing(a, &fixed));
-        steps.push(PlanStep {
+        steps.push(ImprovementStep {
             issue,
             severity,
             affected_assets: affected,
@@ -199,7 +206,7 @@ pub fn plan(model: &dyn ScoringModel, a: &Assessment, target: Target) -> Result<
             projected_grade: Grade::from_score(score),
         });
     }
-    Ok(Plan {
+    Ok(Improvement {
         organization: a.organization().to_owned(),
         model: model.id().to_owned(),
         catalog: catalog.reference(),
@@ -216,4 +223,24 @@ pub fn plan(model: &dyn ScoringModel, a: &Assessment, target: Target) -> Result<
 
 fn hundred(card: &Scorecard) -> Decimal {
     card.hundred_score().unwrap_or(Decimal::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_read_grades_in_either_case_and_write_them_upper_case() {
+        assert_eq!("a".parse::<Target>().ok(), Some(Target::Grade(Grade::A)));
+        assert_eq!("F".parse::<Target>().ok(), Some(Target::Grade(Grade::F)));
+        let t: Target =
+            serde_json::from_str(r#"{"grade": "b"}"#).unwrap_or(Target::Score(Decimal::ZERO));
+        assert_eq!(t, Target::Grade(Grade::B));
+        assert_eq!(
+            serde_json::to_string(&t).ok().as_deref(),
+            Some(r#"{"grade":"B"}"#)
+        );
+        assert!("?".parse::<Target>().is_err());
+        assert!("e".parse::<Target>().is_err());
+    }
 }

@@ -45,7 +45,9 @@ mod registry;
 mod scan;
 pub mod spf;
 
-pub use dns::{Dns, DnsSetupError, MAX_CNAME_CHAIN, decode_txt, reverse_name};
+pub use dns::{
+    Dns, DnsSetupError, MAX_CNAME_CHAIN, QueryCounts, ResolverCounts, decode_txt, reverse_name,
+};
 pub use net::tls::pem_certificates;
 pub use policy::ScanPolicy;
 pub use posture_core::observe::{Check, Observation, Reason, TargetKind};

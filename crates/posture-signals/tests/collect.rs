@@ -496,3 +496,52 @@ async fn names_not_reached_by_the_deadline_are_reported() {
             .any(|o| o.detail.contains("not reached before the deadline"))
     );
 }
+
+/// DNS messages are counted per server, sent, answered and timed out, in
+/// the report and live in a shared `Progress`; threads add up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_are_counted_per_server_answered_and_timed_out() {
+    let server = DnsSandbox::start(world()).await.unwrap();
+    let mut c = config(server.addr());
+    c.policy.timeout = Duration::from_millis(300);
+    c.checks = vec![Check::Spf, Check::Dmarc, Check::Mx];
+    for threads in [1, 2] {
+        c.policy.threads = threads;
+        let progress = std::sync::Arc::new(posture_signals::Progress::default());
+        let targets = ["good.example", "bad.example", "silent.example"].map(String::from);
+        let r = posture_signals::scan_with_progress(&targets, &c, progress.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.resolvers.len(), 1, "{threads}: {:?}", r.resolvers);
+        let q = r.resolvers[0].queries;
+        assert_eq!(r.resolvers[0].server, server.addr());
+        assert_eq!(r.queries, q.sent);
+        assert!(q.answered > 0, "{threads}: {q:?}");
+        // silent.example never answers: each try of each of its questions
+        // times out (one retry each).
+        assert!(q.timed_out >= 2, "{threads}: {q:?}");
+        assert_eq!(q.sent, q.answered + q.timed_out, "{threads}: {q:?}");
+        assert_eq!(progress.queries(), q, "{threads}");
+        assert_eq!(progress.resolvers(), r.resolvers, "{threads}");
+        assert_eq!(progress.total.load(std::sync::atomic::Ordering::Relaxed), 3);
+    }
+}
+
+/// A resolver that answers nothing: every message sent to it is counted,
+/// none answered, so a host can name it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolver_that_answers_nothing_shows_in_the_counts() {
+    // A bound UDP socket that never reads: a resolver that is down.
+    let mute = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut c = config(mute.local_addr().unwrap());
+    c.policy.timeout = Duration::from_millis(200);
+    c.policy.deadline = Duration::from_secs(3);
+    c.checks = vec![Check::Spf];
+    let started = Instant::now();
+    let r = run(&["a.example"], &c).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let q = r.resolvers[0].queries;
+    assert!(q.sent >= 2, "{q:?}");
+    assert_eq!(q.answered, 0, "{q:?}");
+    assert_eq!(q.timed_out, q.sent, "{q:?}");
+}

@@ -157,7 +157,7 @@ impl Engine {
     /// As [`run_text`].
     pub fn improve_text(&self, text: &str, target: Target) -> Result<String, BatchError> {
         run_text(text, |d| {
-            crate::plan(
+            crate::improve(
                 &self.model,
                 &Assessment::from_json(d.text, self.catalog.clone())?,
                 target,

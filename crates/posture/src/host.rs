@@ -28,7 +28,7 @@ use posture_core::observe::{Check, Observation};
 use posture_core::{Catalog, FindingsDocument, Outcome, Timestamp};
 use posture_csr::DomainEntry;
 use posture_score::{PostureV1, Scorecard, ScoringModel};
-use posture_signals::{Progress, ScanConfig, ScanError};
+use posture_signals::{Progress, ResolverCounts, ScanConfig, ScanError};
 use std::sync::Arc;
 
 /// Why a host call failed (a check that could not observe is not a
@@ -133,6 +133,10 @@ pub struct ScanOutcome {
     pub scorecard: Scorecard,
     /// DNS queries sent.
     pub queries: u64,
+    /// DNS messages sent, answered and timed out, per name server (empty
+    /// when the outcome was judged from observations alone, see
+    /// [`Scanner::judge`]).
+    pub resolvers: Vec<ResolverCounts>,
 }
 
 /// A rescan's answer: what was observed, what it means for the item, and
@@ -208,13 +212,14 @@ impl Scanner {
         )?;
         let assessment = classification
             .document
-            .validate(self.catalog.clone())
+            .validate(&self.catalog)
             .map_err(HostError::Document)?;
         Ok(ScanOutcome {
             observations,
             scorecard: self.model.score(&assessment),
             classification,
             queries,
+            resolvers: Vec::new(),
         })
     }
 
@@ -243,13 +248,15 @@ impl Scanner {
         progress: Arc<Progress>,
     ) -> Result<ScanOutcome, HostError> {
         let report = posture_signals::scan_with_progress(targets, &self.config, progress).await?;
-        self.judge(
+        let mut out = self.judge(
             organization,
             Timestamp(chrono::Utc::now()),
             &report.assets,
             report.observations,
             report.queries,
-        )
+        )?;
+        out.resolvers = report.resolvers;
+        Ok(out)
     }
 
     /// A portfolio domain entry: `domain` and the names and addresses that
@@ -279,6 +286,22 @@ impl Scanner {
     /// Not a rescan effect; an asset outside the footprint (nothing sent);
     /// bad settings.
     pub async fn rescan(&self, effect: &Effect, vendor: &Org) -> Result<RescanAnswer, HostError> {
+        self.rescan_with_progress(effect, vendor, Arc::new(Progress::default()))
+            .await
+    }
+
+    /// [`Scanner::rescan`] reporting to `progress`: rescans that share one
+    /// [`Progress`] add up their items and DNS counts, so a host answering
+    /// many at once can show them together.
+    ///
+    /// # Errors
+    /// As [`Scanner::rescan`].
+    pub async fn rescan_with_progress(
+        &self,
+        effect: &Effect,
+        vendor: &Org,
+        progress: Arc<Progress>,
+    ) -> Result<RescanAnswer, HostError> {
         let Effect::Rescan {
             requester,
             plan,
@@ -304,7 +327,7 @@ impl Scanner {
                 if rule.check == Check::Ports {
                     config.ports = self.rules.ports.ports_for(issue);
                 }
-                posture_signals::scan(std::slice::from_ref(asset), &config)
+                posture_signals::scan_with_progress(std::slice::from_ref(asset), &config, progress)
                     .await?
                     .observations
             }

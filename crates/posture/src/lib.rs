@@ -6,7 +6,7 @@
 //! - [`core`]: domain types, the issue [`Catalog`], the findings document and
 //!   its validation into an [`Assessment`];
 //! - [`score`]: the [`ScoringModel`] trait, the default [`PostureV1`] model,
-//!   grades, breach likelihood, presentation [`Scale`]s, the [`plan`]ner and
+//!   grades, breach likelihood, presentation [`Scale`]s, the planner ([`improve`]) and
 //!   parallel batch scoring;
 //! - [`signals`]: DNS and network collection (SPF, DMARC, DKIM, MX, NS, CAA,
 //!   DNSSEC, MTA-STS, TLS-RPT, dangling CNAMEs, TCP services, DNSBL);
@@ -22,7 +22,7 @@
 //! # The flow: score a findings document, then plan an improvement
 //!
 //! ```
-//! use posture::{Catalog, FindingsDocument, PostureV1, ScoringModel, Target, Grade, plan};
+//! use posture::{Catalog, FindingsDocument, PostureV1, ScoringModel, Target, Grade, improve};
 //!
 //! // 1. Parse and validate a findings document against the built-in catalog.
 //! let text = r#"{
@@ -43,7 +43,7 @@
 //! println!("{}: {} ({})", card.organization, card.score.unwrap(), card.grade);
 //!
 //! // 3. Ask the planner what to fix first to reach an A.
-//! let p = plan(&model, &assessment, Target::Grade(Grade::A))?;
+//! let p = improve(&model, &assessment, Target::Grade(Grade::A))?;
 //! assert!(p.reachable);
 //! assert_eq!(p.steps[0].issue, "service_rdp");
 //! # Ok::<(), posture::Error>(())
@@ -58,7 +58,7 @@
 //!
 //! ```
 //! use posture::{Aggregation, Catalog, CsrConfig, CsrV1, PostureV1, ScoreConfig, ScoringModel,
-//!     Timestamp, Target, Grade, plan};
+//!     Timestamp, Target, Grade, improve};
 //! use posture::core::observe::{Check, DmarcFact, DmarcParsed, DmarcPolicy, DmarcRecordFact,
 //!     Fact, Observation, Reason, SpfEvaluation, SpfFact};
 //! use posture::csr::{DomainEntry, Portfolio, Vendor};
@@ -95,7 +95,7 @@
 //! let assessment = c.document.validate(catalog.clone())?;
 //! let card = model.score(&assessment);
 //! assert!(card.score.unwrap() < posture::Decimal::from(90));
-//! let fix = plan(&model, &assessment, Target::Grade(Grade::A))?;
+//! let fix = improve(&model, &assessment, Target::Grade(Grade::A))?;
 //! assert_eq!(fix.steps[0].issue, "spf_missing");
 //!
 //! // 4. The portfolio: an own domain and the vendor, in use.
@@ -162,9 +162,10 @@ pub use posture_core::{
 };
 pub use posture_csr::{Aggregation, CsrConfig, CsrResult, CsrV1, Portfolio, PortfolioIndex};
 pub use posture_score::{
-    Plan, PlanStep, PostureV1, Scale, ScoreConfig, Scorecard, ScoringModel, Target, plan,
-    score_batch,
+    Improvement, ImprovementStep, PostureV1, Scale, ScoreConfig, Scorecard, ScoringModel, Target,
+    improve, score_batch,
 };
+// The planner's 0.1 names, hidden: see `posture_score`'s note.
 
 pub use posture_core::Outcome;
 pub use posture_plan::{Command, PlanTarget, Request, Response, Store};

@@ -67,7 +67,10 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
         ),
         ("catalog", schemars::schema_for!(posture_core::CatalogFile)),
         ("scorecard", schemars::schema_for!(posture_score::Scorecard)),
-        ("improve-plan", schemars::schema_for!(posture_score::Plan)),
+        (
+            "improve-plan",
+            schemars::schema_for!(posture_score::Improvement),
+        ),
         ("target", schemars::schema_for!(posture_score::Target)),
         ("model-config", schemars::schema_for!(crate::ModelConfig)),
         ("portfolio", schemars::schema_for!(posture_csr::Portfolio)),

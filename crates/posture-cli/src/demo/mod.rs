@@ -218,7 +218,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         .findings
         .validate(catalog.clone())
         .map_err(|e| internal("the vendor's findings")(e.to_string()))?;
-    let improve = posture::plan(&PostureV1::default(), &assessment, Target::Grade(TARGET))
+    let improve = posture::improve(&PostureV1::default(), &assessment, Target::Grade(TARGET))
         .map_err(|e| internal("planning")(e.to_string()))?;
     let card_before = &before.scorecard;
 

@@ -120,7 +120,7 @@ pub struct DemoOutput {
     /// The portfolio result, as `posture csr` prints it.
     pub csr: CsrResult,
     /// The worst in-use vendor's improvement plan (the planner's answer).
-    pub improve: posture::Plan,
+    pub improve: posture::Improvement,
     /// The expectation set on it.
     pub expectation: ExpectationOut,
     /// Every workflow command, in order.

@@ -2,10 +2,10 @@
 
 use super::open_read;
 use crate::error::CliError;
+use crate::table::{self, Table};
 use crate::{Format, QueryKind};
 use posture_core::{Timestamp, echo};
 use posture_plan::{Store, WorkflowError, query as q};
-use std::fmt::Write as _;
 use std::path::Path;
 
 fn not_visible(e: &WorkflowError) -> CliError {
@@ -120,9 +120,37 @@ fn label<T: serde::Serialize>(v: T) -> String {
         .unwrap_or_default()
 }
 
-fn contacts_table(rows: &[q::ContactRow]) -> String {
+fn contacts_table(rows: &[q::ContactRow], filtered: bool, width: usize) -> String {
+    if rows.is_empty() {
+        return if filtered {
+            "no contacts match these filters\n".into()
+        } else {
+            "no contacts\n".into()
+        };
+    }
     let mut s = String::new();
     let mut vendor = "";
+    let mut contacts = Table::new(
+        2,
+        &[
+            table::left(""),
+            table::left(""),
+            table::prose(""),
+            table::left(""),
+        ],
+    );
+    let row = |r: &q::ContactRow| {
+        vec![
+            cell(&r.contact),
+            cell(&r.name),
+            cell(&r.email),
+            label(r.invitation),
+        ]
+    };
+    for r in rows {
+        contacts.row(row(r));
+    }
+    let layout = contacts.layout(width);
     for r in rows {
         if r.vendor != vendor {
             vendor = &r.vendor;
@@ -134,75 +162,96 @@ fn contacts_table(rows: &[q::ContactRow]) -> String {
             } else {
                 "unclaimed"
             };
-            let _ = writeln!(
-                s,
-                "{} ({}) · score {score} · {standing} · expectation {}",
-                cell(&r.vendor_name),
-                cell(&r.vendor),
-                label(r.expectation)
-            );
+            s.push_str(&table::wrapped(
+                "",
+                &format!(
+                    "{} ({}) · score {score} · {standing} · expectation {}",
+                    cell(&r.vendor_name),
+                    cell(&r.vendor),
+                    label(r.expectation)
+                ),
+                width,
+            ));
         }
-        let _ = writeln!(
-            s,
-            "  {:<12} {:<22} {:<30} {}",
-            cell(&r.contact),
-            cell(&r.name),
-            cell(&r.email),
-            label(r.invitation)
-        );
+        s.push_str(&layout.row(&row(r)));
     }
     s
 }
 
-fn plan_table(v: &q::PlanView) -> String {
+fn plan_table(v: &q::PlanView, catalog: &posture::Catalog, width: usize) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}/{} → {} ({}) · {}{}",
-        cell(&v.requester),
-        cell(&v.plan),
-        cell(&v.vendor),
-        cell(&v.assignee),
-        label(v.status),
-        if v.overdue {
-            " · OVERDUE"
-        } else if v.finished {
-            " · finished"
-        } else {
-            ""
-        }
-    );
-    let _ = writeln!(
-        s,
-        "  {} · due {} · {}/{} verified, {} accepted",
-        cell(&v.title),
-        v.due,
-        v.progress.verified,
-        v.progress.total,
-        v.progress.accepted
-    );
-    for i in &v.items {
-        let what = match (&i.issue, &i.asset, &i.questionnaire_risk) {
-            (Some(x), Some(a), _) => format!("{} on {}", cell(x), cell(a)),
-            (_, _, Some(r)) => format!("questionnaire risk {}", cell(r)),
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            s,
-            "    {:<10} {:<15} {}",
-            cell(&i.item),
-            label(i.status),
-            what
+    s.push_str(&table::wrapped(
+        "",
+        &format!(
+            "{}/{} → {} ({}) · {}{}",
+            cell(&v.requester),
+            cell(&v.plan),
+            cell(&v.vendor),
+            cell(&v.assignee),
+            label(v.status),
+            if v.overdue {
+                " · OVERDUE"
+            } else if v.finished {
+                " · finished"
+            } else {
+                ""
+            }
+        ),
+        width,
+    ));
+    s.push_str(&table::wrapped(
+        "  ",
+        &format!(
+            "{} · due {} · {}/{} verified, {} accepted",
+            cell(&v.title),
+            v.due,
+            v.progress.verified,
+            v.progress.total,
+            v.progress.accepted
+        ),
+        width,
+    ));
+    if v.items.is_empty() {
+        s.push_str("    no items\n");
+    } else {
+        let mut t = Table::new(
+            4,
+            &[
+                table::left(""),
+                table::left(""),
+                table::left(""),
+                table::prose(""),
+            ],
         );
+        for i in &v.items {
+            let (what, title) = match (&i.issue, &i.asset, &i.questionnaire_risk) {
+                (Some(x), Some(a), _) => (
+                    format!("{} on {}", cell(x), cell(a)),
+                    catalog
+                        .get(x)
+                        .map(|(_, t)| cell(&t.title))
+                        .unwrap_or_default(),
+                ),
+                (_, _, Some(r)) => (format!("questionnaire risk {}", cell(r)), String::new()),
+                _ => (String::new(), String::new()),
+            };
+            t.row(vec![cell(&i.item), label(i.status), what, title]);
+        }
+        s.push_str(&t.render(width));
     }
     for m in &v.messages {
-        let _ = writeln!(s, "    [{}] {}: {}", m.at, cell(&m.from), cell(&m.text));
+        s.push_str(&table::wrapped(
+            "    ",
+            &format!("[{}] {}: {}", m.at, cell(&m.from), cell(&m.text)),
+            width,
+        ));
     }
     s
 }
 
-fn pretty<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
-    Ok(serde_json::to_string_pretty(v)? + "\n")
+/// One JSON value on one line (every `--format json` output is).
+fn line<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
+    Ok(serde_json::to_string(v)? + "\n")
 }
 
 /// A store whose state is left unfreed when it goes out of scope (its
@@ -255,19 +304,24 @@ pub fn query(
     let store = Unfreed(Some(open_read(store_path)?));
     let store = store.get();
     let state = store.state();
+    let width = table::width();
     match what {
         QueryKind::Contacts => {
             let f = contact_filter.unwrap_or_default();
             let rows = q::contacts(state, actor, now, &f).map_err(|e| not_visible(&e))?;
             match format {
-                Format::Json => pretty(&rows),
-                Format::Table => Ok(contacts_table(&rows)),
+                Format::Json => line(&rows),
+                Format::Table => Ok(contacts_table(
+                    &rows,
+                    f != q::ContactFilter::default(),
+                    width,
+                )),
             }
         }
         QueryKind::Insights => {
             let i = q::insights(state, actor, now).map_err(|e| not_visible(&e))?;
             match format {
-                Format::Json => pretty(&i),
+                Format::Json => line(&i),
                 Format::Table => Ok(format!(
                     "vendors contacted {} · claimed {} · active {} · logged in 30d {}\n\
                      expectations set {} · pending {} · met {} · unmet {}\n\
@@ -296,7 +350,10 @@ pub fn query(
                 .map_err(|e| super::store_error(store_path, &e))?;
             let h = q::history(state, &events, actor, contact).map_err(|e| not_visible(&e))?;
             match format {
-                Format::Json => pretty(&h),
+                Format::Json => line(&h),
+                Format::Table if h.is_empty() => {
+                    Ok(format!("no events for contact {}\n", cell(contact)))
+                }
                 Format::Table => Ok(h
                     .iter()
                     .map(|e| {
@@ -313,7 +370,33 @@ pub fn query(
             let vendor = args.vendor.as_deref().ok_or_else(|| {
                 CliError::Usage("query questionnaire-risks needs --vendor ORG".into())
             })?;
-            pretty(&q::questionnaire_risks(state, actor, vendor).map_err(|e| not_visible(&e))?)
+            let risks =
+                q::questionnaire_risks(state, actor, vendor).map_err(|e| not_visible(&e))?;
+            match format {
+                Format::Json => line(&risks),
+                Format::Table if risks.is_empty() => Ok(format!(
+                    "no open questionnaire risks for {}\n",
+                    cell(vendor)
+                )),
+                Format::Table => {
+                    let mut t = Table::new(
+                        0,
+                        &[
+                            table::left("risk"),
+                            table::left("severity"),
+                            table::prose("question"),
+                        ],
+                    );
+                    for r in &risks {
+                        t.row(vec![
+                            cell(&r.id),
+                            r.severity.as_str().to_owned(),
+                            cell(&r.title),
+                        ]);
+                    }
+                    Ok(t.render(width))
+                }
+            }
         }
         QueryKind::Plan => {
             let id = args
@@ -322,8 +405,8 @@ pub fn query(
                 .ok_or_else(|| CliError::Usage("query plan needs --id PLAN".into()))?;
             let v = q::plan_view(state, catalog, actor, id, now).map_err(|e| not_visible(&e))?;
             match format {
-                Format::Json => pretty(&v),
-                Format::Table => Ok(plan_table(&v)),
+                Format::Json => line(&v),
+                Format::Table => Ok(plan_table(&v, catalog, width)),
             }
         }
         QueryKind::Assigned | QueryKind::Sent => {
@@ -334,8 +417,17 @@ pub fn query(
             }
             .map_err(|e| not_visible(&e))?;
             match format {
-                Format::Json => pretty(&views),
-                Format::Table => Ok(views.iter().map(plan_table).collect::<Vec<_>>().join("\n")),
+                Format::Json => line(&views),
+                Format::Table if views.is_empty() => Ok(if what == QueryKind::Assigned {
+                    format!("no plans assigned to {}\n", cell(actor))
+                } else {
+                    format!("no plans sent by {}'s organisation\n", cell(actor))
+                }),
+                Format::Table => Ok(views
+                    .iter()
+                    .map(|v| plan_table(v, catalog, width))
+                    .collect::<Vec<_>>()
+                    .join("\n")),
             }
         }
     }

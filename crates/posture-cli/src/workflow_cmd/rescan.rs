@@ -6,12 +6,15 @@
 
 use super::{open_write, store_error};
 use crate::error::CliError;
+use crate::progress::Ticker;
 use posture::host::{HostError, Scanner};
 use posture_core::{Outcome, Timestamp};
 use posture_plan::{Command, Effect, ItemStatus, Org, Request, Response, Store};
+use posture_signals::Progress;
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Why an item was not (fully) rescanned.
@@ -75,6 +78,40 @@ pub fn run_rescans(
     scanner: &Scanner,
     deadline: Option<Duration>,
 ) -> Result<Vec<RescanLine>, CliError> {
+    run_rescans_with(
+        rt,
+        store,
+        store_path,
+        scanner,
+        deadline,
+        &RescanProgress::default(),
+    )
+}
+
+/// How far a run of rescans got: items done out of pending, and the DNS
+/// counts of every item's scan (see [`Progress`]).
+#[derive(Debug, Default)]
+pub struct RescanProgress {
+    /// Items handled (rescanned, or found unscannable).
+    pub done: Arc<AtomicUsize>,
+    /// Items pending when the run started.
+    pub total: AtomicUsize,
+    /// The items' scans.
+    pub scans: Arc<Progress>,
+}
+
+/// [`run_rescans`], reporting to `progress`.
+///
+/// # Errors
+/// As [`run_rescans`].
+pub fn run_rescans_with(
+    rt: &tokio::runtime::Runtime,
+    store: &mut Store,
+    store_path: &Path,
+    scanner: &Scanner,
+    deadline: Option<Duration>,
+    progress: &RescanProgress,
+) -> Result<Vec<RescanLine>, CliError> {
     let pending: Vec<(Effect, Option<Org>)> = store
         .state()
         .plans
@@ -102,6 +139,7 @@ pub fn run_rescans(
     if pending.is_empty() {
         return Ok(Vec::new());
     }
+    progress.total.store(pending.len(), Ordering::Relaxed);
     let deadline = deadline.unwrap_or(scanner.config.policy.deadline);
     let stop_at = tokio::time::Instant::now() + deadline;
     let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL_ITEMS));
@@ -137,14 +175,18 @@ pub fn run_rescans(
                 ));
             }
             handles.push(None);
+            progress.done.fetch_add(1, Ordering::Relaxed);
             continue;
         };
         let (mut s, limit) = (scanner.clone(), limit.clone());
+        let (done, scans) = (progress.done.clone(), progress.scans.clone());
         handles.push(Some(rt.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let left = stop_at.saturating_duration_since(tokio::time::Instant::now());
             s.config.policy.deadline = s.config.policy.deadline.min(left);
-            s.rescan(&effect, &vendor).await
+            let answer = s.rescan_with_progress(&effect, &vendor, scans).await;
+            done.fetch_add(1, Ordering::Relaxed);
+            answer
         })));
     }
     // Wait for each item (the scan's own deadline ends it; a second of
@@ -255,7 +297,29 @@ pub fn rescan(
     }
     let deadline = deadline_ms.map(|ms| Duration::from_millis(ms.max(1)));
     let rt = crate::scan_cmd::runtime()?;
-    let lines = run_rescans(&rt, &mut store, store_path, &scanner, deadline)?;
+    let progress = Arc::new(RescanProgress::default());
+    let ticker = {
+        let progress = progress.clone();
+        let deadline = deadline.unwrap_or(scanner.config.policy.deadline);
+        Ticker::start(move |elapsed| {
+            crate::progress::line(
+                "rescanning",
+                progress.done.load(Ordering::Relaxed),
+                progress.total.load(Ordering::Relaxed),
+                "items",
+                elapsed,
+                deadline,
+                progress.scans.queries(),
+            )
+        })
+    };
+    let lines = run_rescans_with(&rt, &mut store, store_path, &scanner, deadline, &progress);
+    ticker.finish();
+    let lines = lines?;
+    crate::progress::warn_silent_resolvers(&progress.scans.resolvers());
+    if lines.is_empty() {
+        eprintln!("posture: no rescans pending");
+    }
     let mut out = String::new();
     for l in &lines {
         out.push_str(&serde_json::to_string(l)?);

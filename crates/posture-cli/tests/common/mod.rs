@@ -65,8 +65,18 @@ pub fn sandbox(
 
 /// Runs `posture ARGS` with raw bytes on standard input.
 pub fn posture_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    posture_env(args, stdin, &[])
+}
+
+/// Runs `posture ARGS` with raw bytes on standard input and `env` set.
+/// `COLUMNS` is unset unless `env` sets it, so tables are drawn for 80
+/// columns (standard output is a pipe) whatever the shell running the tests
+/// exports.
+pub fn posture_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
         .args(args)
+        .env_remove("COLUMNS")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

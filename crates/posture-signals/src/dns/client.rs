@@ -222,6 +222,113 @@ async fn read_answers(socket: Arc<UdpSocket>, pending: Arc<Mutex<HashMap<u16, Wa
     }
 }
 
+/// What one name server did with a client's messages. Relaxed atomics:
+/// these are counts for people and reports, never used to synchronise.
+#[derive(Debug, Default)]
+struct ServerTally {
+    sent: AtomicU64,
+    answered: AtomicU64,
+    timed_out: AtomicU64,
+}
+
+/// A client's message counts, per name server (in the order given). Kept
+/// apart from the client so that a progress display or a report can read
+/// them without holding the client's sockets.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    servers: Vec<SocketAddr>,
+    counts: Box<[ServerTally]>,
+}
+
+impl Tally {
+    fn new(servers: &[SocketAddr]) -> Tally {
+        Tally {
+            servers: servers.to_vec(),
+            counts: servers.iter().map(|_| ServerTally::default()).collect(),
+        }
+    }
+
+    /// Each server's counts so far, in the order the servers were given.
+    pub(crate) fn read(&self) -> impl Iterator<Item = (SocketAddr, QueryCounts)> + '_ {
+        self.servers.iter().zip(self.counts.iter()).map(|(s, c)| {
+            (
+                *s,
+                QueryCounts {
+                    sent: c.sent.load(Ordering::Relaxed),
+                    answered: c.answered.load(Ordering::Relaxed),
+                    timed_out: c.timed_out.load(Ordering::Relaxed),
+                },
+            )
+        })
+    }
+
+    /// Messages sent to every server.
+    pub(crate) fn sent(&self) -> u64 {
+        self.counts
+            .iter()
+            .map(|c| c.sent.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    fn count(&self, server: usize, what: fn(&ServerTally) -> &AtomicU64) {
+        if let Some(c) = self.counts.get(server) {
+            what(c).fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Counts of DNS messages: sent (every message: retries and TCP included),
+/// answered, and timed out (no answer before the timeout or the deadline).
+/// Messages in flight are neither answered nor timed out yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueryCounts {
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages that got an answer (any answer: records, NXDOMAIN, an
+    /// error code, a truncated reply).
+    pub answered: u64,
+    /// Messages that got no answer in time.
+    pub timed_out: u64,
+}
+
+impl QueryCounts {
+    /// `self` and `other` added up.
+    #[must_use]
+    pub fn plus(self, other: QueryCounts) -> QueryCounts {
+        QueryCounts {
+            sent: self.sent + other.sent,
+            answered: self.answered + other.answered,
+            timed_out: self.timed_out + other.timed_out,
+        }
+    }
+}
+
+/// The counts of one name server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResolverCounts {
+    /// The name server's address.
+    pub server: SocketAddr,
+    /// What it was sent and answered.
+    pub queries: QueryCounts,
+}
+
+/// Adds up the counts of several clients by server, servers in the order
+/// first seen.
+pub(crate) fn merge<'a>(tallies: impl IntoIterator<Item = &'a Tally>) -> Vec<ResolverCounts> {
+    let mut out: Vec<ResolverCounts> = Vec::new();
+    for t in tallies {
+        for (server, queries) in t.read() {
+            match out.iter_mut().find(|r| r.server == server) {
+                Some(r) => r.queries = r.queries.plus(queries),
+                None => out.push(ResolverCounts { server, queries }),
+            }
+        }
+    }
+    out
+}
+
 /// The client of one scan: a few sockets per name server.
 pub(crate) struct Client {
     /// `SOCKETS` channels per server, servers in the order given.
@@ -230,6 +337,7 @@ pub(crate) struct Client {
     next: AtomicUsize,
     timeout: Duration,
     attempts: usize,
+    tally: Arc<Tally>,
 }
 
 impl std::fmt::Debug for Client {
@@ -260,18 +368,25 @@ impl Client {
             next: AtomicUsize::new(0),
             timeout,
             attempts: attempts.max(1),
+            tally: Arc::new(Tally::new(servers)),
         })
+    }
+
+    /// The client's message counts.
+    pub(crate) fn tally(&self) -> &Arc<Tally> {
+        &self.tally
     }
 
     /// One question, asked until answered: each attempt waits `timeout`
     /// (the next server's turn after a timeout); a truncated answer is asked
-    /// again over TCP. `sent` counts every message sent.
+    /// again over TCP. Every message is counted in the client's [`Tally`]:
+    /// sent, then answered or timed out.
     pub(crate) async fn exchange(
         &self,
         question: &Question,
         deadline: Instant,
-        sent: &AtomicU64,
     ) -> Result<Message, Failure> {
+        let tally = &*self.tally;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         for attempt in 0..self.attempts {
             if Instant::now() >= deadline {
@@ -282,7 +397,7 @@ impl Client {
                 return Err(Failure::Malformed);
             };
             let (id, rx) = channel.register(question);
-            sent.fetch_add(1, Ordering::Relaxed);
+            tally.count(server, |c| &c.sent);
             if channel.socket.send(&question.message(id)).await.is_err() {
                 channel.forget(id);
                 continue;
@@ -290,16 +405,28 @@ impl Client {
             let until = (Instant::now() + self.timeout).min(deadline);
             let bytes = match tokio::time::timeout_at(until, rx).await {
                 Ok(Ok(b)) => b,
-                Ok(Err(_)) | Err(_) => {
+                Ok(Err(_)) => {
+                    channel.forget(id);
+                    continue;
+                }
+                Err(_) => {
+                    tally.count(server, |c| &c.timed_out);
                     channel.forget(id);
                     continue;
                 }
             };
+            tally.count(server, |c| &c.answered);
             // The TC bit: the whole answer is only to be had over TCP.
             if bytes.get(2).is_some_and(|b| b & 0x02 != 0) {
-                sent.fetch_add(1, Ordering::Relaxed);
+                tally.count(server, |c| &c.sent);
                 let until = (Instant::now() + self.timeout).min(deadline);
-                return tcp_exchange(channel.server, question, until).await;
+                let answer = tcp_exchange(channel.server, question, until).await;
+                match &answer {
+                    Ok(_) | Err(Failure::Malformed) => tally.count(server, |c| &c.answered),
+                    Err(Failure::Timeout) => tally.count(server, |c| &c.timed_out),
+                    Err(_) => {}
+                }
+                return answer;
             }
             return Message::from_vec(&bytes).map_err(|_| Failure::Malformed);
         }

@@ -16,12 +16,13 @@ mod client;
 use crate::policy::ScanPolicy;
 use crate::spf::Lookup;
 use client::{Client, Question};
+pub use client::{QueryCounts, ResolverCounts};
+pub(crate) use client::{Tally, merge};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, RecordType};
 use posture_core::observe::Reason;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
@@ -116,7 +117,6 @@ pub struct Dns {
     pace: Option<Arc<Pace>>,
     deadline: Instant,
     max_txt_bytes: usize,
-    queries: Arc<AtomicU64>,
 }
 
 impl Dns {
@@ -161,13 +161,29 @@ impl Dns {
             pace,
             deadline,
             max_txt_bytes: policy.max_txt_bytes,
-            queries: Arc::new(AtomicU64::new(0)),
         })
     }
 
     /// Queries sent so far (every message: retries and TCP included).
     pub fn queries(&self) -> u64 {
-        self.queries.load(Ordering::Relaxed)
+        self.client.tally().sent()
+    }
+
+    /// Messages sent, answered and timed out so far, over every server.
+    pub fn counts(&self) -> QueryCounts {
+        self.resolvers()
+            .iter()
+            .fold(QueryCounts::default(), |a, r| a.plus(r.queries))
+    }
+
+    /// Messages sent, answered and timed out so far, per name server.
+    pub fn resolvers(&self) -> Vec<ResolverCounts> {
+        client::merge([&**self.client.tally()])
+    }
+
+    /// The client's counts, shared (for a scan's progress and report).
+    pub(crate) fn tally(&self) -> Arc<client::Tally> {
+        self.client.tally().clone()
     }
 
     /// Whether the scan's deadline has passed.
@@ -264,10 +280,7 @@ impl Dns {
                 return Resolved::failed(Reason::Deadline, aliases);
             };
             let question = Question::new(at.split('.').map(str::as_bytes), u16::from(rtype));
-            let answer = self
-                .client
-                .exchange(&question, self.deadline, &self.queries)
-                .await;
+            let answer = self.client.exchange(&question, self.deadline).await;
             drop(permit);
             let message = match answer {
                 Ok(m) => m,

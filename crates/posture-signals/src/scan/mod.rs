@@ -9,14 +9,14 @@
 pub(crate) mod targets;
 
 use crate::checks::{self, Env, lost};
-use crate::dns::{Dns, DnsSetupError};
+use crate::dns::{Dns, DnsSetupError, QueryCounts, ResolverCounts, Tally};
 use crate::policy::ScanPolicy;
 use crate::spf::Lookup;
 use posture_core::observe::{Check, Observation, Reason, TargetKind, TlsVia};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -233,15 +233,66 @@ pub struct ScanReport {
     pub assets: Vec<String>,
     /// DNS queries sent.
     pub queries: u64,
+    /// DNS messages sent, answered and timed out, per name server (in the
+    /// order configured). A server that answered none of the messages sent
+    /// to it is worth a warning: it may be down or filtered.
+    pub resolvers: Vec<ResolverCounts>,
 }
 
-/// Progress of a scan: items (host names and addresses) done out of total.
+/// Progress of a scan, for a display: items (host names and addresses) done
+/// out of total, and the DNS messages sent, answered and timed out so far.
+///
+/// Scans that share one `Progress` add up: each adds its items to `total`
+/// and its DNS clients to the counts (a host answering many rescans shows
+/// them as one).
+///
+/// ```
+/// use posture_signals::Progress;
+/// let p = Progress::default();
+/// assert_eq!(p.queries().sent, 0);
+/// assert!(p.resolvers().is_empty());
+/// ```
 #[derive(Debug, Default)]
 pub struct Progress {
     /// Items finished.
     pub done: AtomicUsize,
     /// Items in the scan (known once targets are checked).
     pub total: AtomicUsize,
+    /// The message counts of every DNS client of the scans reporting here.
+    dns: Mutex<Vec<Arc<Tally>>>,
+}
+
+impl Progress {
+    /// DNS messages sent, answered and timed out so far, over every server.
+    pub fn queries(&self) -> QueryCounts {
+        self.resolvers()
+            .iter()
+            .fold(QueryCounts::default(), |a, r| a.plus(r.queries))
+    }
+
+    /// DNS messages sent, answered and timed out so far, per name server
+    /// (in the order first used).
+    pub fn resolvers(&self) -> Vec<ResolverCounts> {
+        let tallies = self.tallies();
+        crate::dns::merge(tallies.iter().map(|t| &**t))
+    }
+
+    fn tallies(&self) -> Vec<Arc<Tally>> {
+        // Pushing an `Arc` cannot leave the list inconsistent: a poisoned
+        // lock is usable.
+        self.dns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Counts `dns`'s messages from now on.
+    fn watch(&self, dns: &Dns) {
+        self.dns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(dns.tally());
+    }
 }
 
 /// Scans targets (host names, IPs, CIDR blocks) with the selected checks.
@@ -546,6 +597,7 @@ pub async fn scan_with_progress(
     let share = (cfg.policy.concurrency / parts).max(1);
     let pace = crate::dns::Pace::for_policy(&cfg.policy);
     let dns = Dns::with_share(&cfg.policy, deadline, share, pace.clone()).await?;
+    progress.watch(&dns);
     let tls = config.wants(Check::Tls);
     // The roots are read only when a certificate will be verified (reading
     // the platform's store is file I/O: off the runtime's threads).
@@ -573,7 +625,7 @@ pub async fn scan_with_progress(
         web: web.clone(),
     };
     let env_for_hosts = env.clone();
-    progress.total.store(
+    progress.total.fetch_add(
         plan.hosts
             .len()
             .saturating_add(usize::try_from(addresses).unwrap_or(usize::MAX)),
@@ -644,7 +696,7 @@ pub async fn scan_with_progress(
         }
         inflight.abort_all();
     }
-    let (seen, shard_queries) = hosts.finish(plan.hosts.len(), stop).await;
+    let (seen, mut tallies) = hosts.finish(plan.hosts.len(), stop).await;
     for (name, result) in plan.hosts.iter().zip(seen) {
         match result {
             Some((o, reached)) => {
@@ -668,10 +720,13 @@ pub async fn scan_with_progress(
         }
     }
     observations.sort_by(|a, b| (&a.asset, a.check()).cmp(&(&b.asset, b.check())));
+    tallies.push(dns.tally());
+    let resolvers = crate::dns::merge(tallies.iter().map(|t| &**t));
     Ok(ScanReport {
         observations,
         assets,
-        queries: dns.queries() + shard_queries,
+        queries: resolvers.iter().map(|r| r.queries.sent).sum(),
+        resolvers,
     })
 }
 
@@ -687,8 +742,12 @@ struct Shard {
 }
 
 /// What one thread saw: each of its hosts' observations (`None`: they did
-/// not complete), and the queries it sent.
-type ShardSeen = (Vec<Option<HostSeen>>, u64);
+/// not complete), and its DNS client's counts.
+type ShardSeen = (Vec<Option<HostSeen>>, Option<Arc<Tally>>);
+
+/// What the threads saw, in the order of the hosts, and their DNS clients'
+/// counts.
+type HostsSeen = (Vec<Option<HostSeen>>, Vec<Arc<Tally>>);
 
 /// Host names' checks, started: on this runtime, or on threads of their
 /// own, each with the indices of its hosts.
@@ -726,8 +785,8 @@ impl HostRuns {
     }
 
     /// Each host's observations (`None`: its checks did not complete), in
-    /// the order given, and the queries the threads sent.
-    async fn finish(self, n: usize, stop: Instant) -> ShardSeen {
+    /// the order given, and the counts of the threads' DNS clients.
+    async fn finish(self, n: usize, stop: Instant) -> HostsSeen {
         // The hosts' runner settles every host by `stop` + GRACE.
         let until = stop + GRACE * 2;
         let mut out: Vec<Option<HostSeen>> = Vec::with_capacity(n);
@@ -739,22 +798,22 @@ impl HostRuns {
                     Ok(Ok(seen)) => out = seen,
                     Ok(Err(_)) | Err(_) => abort.abort(),
                 }
-                (out, 0)
+                (out, Vec::new())
             }
             HostRuns::Threads(runs) => {
-                let mut queries = 0;
+                let mut tallies = Vec::new();
                 for (indices, rx) in runs {
-                    let Ok(Ok((seen, q))) = tokio::time::timeout_at(until, rx).await else {
+                    let Ok(Ok((seen, tally))) = tokio::time::timeout_at(until, rx).await else {
                         continue;
                     };
-                    queries += q;
+                    tallies.extend(tally);
                     for (i, s) in indices.into_iter().zip(seen) {
                         if let Some(slot) = out.get_mut(i) {
                             *slot = s;
                         }
                     }
                 }
-                (out, queries)
+                (out, tallies)
             }
         }
     }
@@ -833,7 +892,7 @@ fn run_shard(shard: &Shard, names: Vec<String>) -> ShardSeen {
         .enable_all()
         .build()
     else {
-        return (vec![None; n], 0);
+        return (vec![None; n], None);
     };
     rt.block_on(async {
         let Ok(dns) = Dns::with_share(
@@ -844,14 +903,15 @@ fn run_shard(shard: &Shard, names: Vec<String>) -> ShardSeen {
         )
         .await
         else {
-            return (vec![None; n], 0);
+            return (vec![None; n], None);
         };
+        shard.progress.watch(&dns);
         let env = Env {
             dns: dns.clone(),
             web: shard.web.clone(),
         };
         let seen = run_hosts(shard, &env, names).await;
-        (seen, dns.queries())
+        (seen, Some(dns.tally()))
     })
 }
 

@@ -421,9 +421,8 @@ pub fn merge_first_seen(now: &mut FindingsDocument, earlier: &FindingsDocument) 
 /// let dir = std::env::temp_dir().join(format!("posture-doc-apply-{}", std::process::id()));
 /// let _ = std::fs::remove_file(&dir);
 /// let mut store = posture::Store::open(&dir).unwrap();
-/// let out = posture::host::apply_lines(&mut store, r#"{"actor": "host", "at": "2026-11-01T00:00:00Z",
-///   "command": {"type": "register_organization", "org": "acme", "name": "Acme", "domains": ["acme.example"]}}
-/// not json"#).unwrap();
+/// let register = r#"{"actor": "host", "at": "2026-11-01T00:00:00Z", "command": {"type": "register_organization", "org": "acme", "name": "Acme", "domains": ["acme.example"]}}"#;
+/// let out = posture::host::apply_lines(&mut store, &format!("{register}\nnot json")).unwrap();
 /// let lines: Vec<&str> = out.lines().collect();
 /// assert!(lines[0].starts_with(r#"{"ok":true"#));
 /// assert!(lines[1].contains("line 2"));

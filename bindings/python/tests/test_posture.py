@@ -146,3 +146,12 @@ def test_scan_refuses_a_name_that_cannot_be_public():
     # Refused before anything is sent: nothing leaves the machine.
     with pytest.raises(ValueError):
         posture.scan(["localhost"], nameserver="127.0.0.1:9")
+
+
+def test_the_readme_python_example_runs(capsys):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[1] in "ABCDF" and out[0].endswith("service_rdp")
+    assert out[1] == "empty_footprint assets 1"

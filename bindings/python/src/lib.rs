@@ -65,7 +65,10 @@ fn batch_text(py: Python<'_>, docs: &Bound<'_, PyAny>) -> PyResult<(String, bool
         }
         return Ok((text, true));
     }
-    Ok((json_text(py, docs)?, false))
+    let text = json_text(py, docs)?;
+    // A JSON array of documents is a batch too.
+    let array = text.trim_start().starts_with('[');
+    Ok((text, array))
 }
 
 /// The engine for optional `catalog` and `model_config` (dicts, lists or
@@ -110,7 +113,9 @@ fn run<'py>(
         .lines()
         .map(|l| loads.call1((l,)))
         .collect::<PyResult<_>>()?;
-    if many {
+    // A list, or text holding several documents (an array or NDJSON),
+    // gives a list; one document gives its value.
+    if many || values.len() > 1 {
         Ok(PyList::new(py, values)?.into_any())
     } else {
         values
@@ -122,7 +127,8 @@ fn run<'py>(
 
 /// Scores a findings document (a dict or its JSON text): the scorecard
 /// `posture score --format json` prints, as a dict. A list of documents
-/// gives a list of scorecards, in order, scored in parallel. `catalog` and
+/// (or text holding several: a JSON array or NDJSON) gives a list of
+/// scorecards, in order, scored in parallel. `catalog` and
 /// `model_config` are what `--catalog` and `--model-config` read (default:
 /// the built-in catalog, the spec's parameters).
 #[pyfunction]

@@ -89,6 +89,8 @@ def test_one_document_a_json_string_and_a_list():
     many = posture.score([DOC, json.dumps(DOC, indent=2), DOC])
     assert many == [one, one, one]
     assert posture.score([]) == []
+    assert posture.score(json.dumps(DOC) + "\n" + json.dumps(DOC)) == [one, one]
+    assert posture.score(json.dumps([DOC])) == [one]
     assert one == cli("score", "--input", "-", "--format", "json", stdin=json.dumps(DOC))[0]
 
 

@@ -140,14 +140,21 @@ impl FindingsDocument {
     }
 }
 
-/// A finding as validation reads it, borrowed from an owned document or
-/// from the input text.
-struct FindingView<'a> {
-    issue: &'a str,
-    asset: &'a str,
-    first_seen: Timestamp,
-    last_seen: Timestamp,
-    status: FindingStatus,
+/// A finding as validation reads it, borrowed from wherever the host keeps
+/// it (an owned document, the input text, a column of a record batch):
+/// what [`Assessment::from_views`] validates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingView<'a> {
+    /// Catalog id of the issue type.
+    pub issue: &'a str,
+    /// One host name or IP address covered by the footprint.
+    pub asset: &'a str,
+    /// When first observed.
+    pub first_seen: Timestamp,
+    /// When last observed.
+    pub last_seen: Timestamp,
+    /// Its status.
+    pub status: FindingStatus,
 }
 
 /// The one validation of a findings document, whichever way it was read.
@@ -321,6 +328,50 @@ impl Assessment {
             }),
             &doc.breaches,
             catalog.clone(),
+        )
+    }
+}
+
+impl Assessment {
+    /// Validates a findings document given as its parts, the findings
+    /// borrowed: the same rules, defaults and errors as
+    /// [`FindingsDocument::validate`] (error paths name `assets[i]`,
+    /// `findings[i]` and `breaches[i]` by position in what is given). For hosts that hold findings in their own form (the
+    /// DataFusion functions read them from Arrow arrays).
+    ///
+    /// ```
+    /// use posture_core::{Assessment, Catalog, FindingStatus, FindingView, Timestamp};
+    /// let t = |s: &str| s.parse::<Timestamp>().unwrap();
+    /// let findings = [FindingView { issue: "spf_missing", asset: "a.example",
+    ///     first_seen: t("2026-10-01T00:00:00Z"), last_seen: t("2026-10-30T00:00:00Z"),
+    ///     status: FindingStatus::Open }];
+    /// let a = Assessment::from_views("a", t("2026-11-01T00:00:00Z"), &["a.example"], None,
+    ///     findings.iter().copied(), &[], &Catalog::builtin()).unwrap();
+    /// assert_eq!(a.findings().len(), 1);
+    /// let e = Assessment::from_views("a", t("2026-11-01T00:00:00Z"), &["b.example"], None,
+    ///     findings.iter().copied(), &[], &Catalog::builtin()).unwrap_err();
+    /// assert_eq!(e.path(), Some("findings[0].asset"));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`FindingsDocument::validate`].
+    pub fn from_views<'a, S: AsRef<str>>(
+        organization: &str,
+        as_of: Timestamp,
+        assets: &[S],
+        assessed_factors: Option<&[Factor]>,
+        findings: impl ExactSizeIterator<Item = FindingView<'a>>,
+        breaches: &[Breach],
+        catalog: impl Borrow<Arc<Catalog>>,
+    ) -> Result<Assessment, Error> {
+        assess(
+            organization,
+            as_of,
+            assets,
+            assessed_factors,
+            findings,
+            breaches,
+            catalog.borrow().clone(),
         )
     }
 }

@@ -46,7 +46,9 @@ pub use catalog::{
     Catalog, CatalogError, CatalogFile, CatalogRef, IssueIdx, IssueType, MAX_DECAY_DAYS,
     NamedCatalogFile,
 };
-pub use document::{Assessment, Breach, Finding, FindingsDocument, ValidFinding, from_json_str};
+pub use document::{
+    Assessment, Breach, Finding, FindingView, FindingsDocument, ValidFinding, from_json_str,
+};
 pub use echo::{echo, escape_controls};
 pub use enums::{Factor, FindingStatus, Grade, Outcome, Severity, UnknownVariant};
 pub use error::Error;

@@ -18,6 +18,9 @@ pub enum CliError {
     /// A usage error the argument parser could not catch.
     #[error("{0}")]
     Usage(String),
+    /// The query engine or a cluster failed (`posture batch`).
+    #[error("{0}")]
+    Engine(String),
     /// A defect.
     #[error("internal error: {0}")]
     Internal(String),
@@ -34,7 +37,7 @@ impl CliError {
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Io { .. } | CliError::Internal(_) => 1,
+            CliError::Io { .. } | CliError::Engine(_) | CliError::Internal(_) => 1,
             CliError::Input(_) | CliError::Usage(_) | CliError::Refused(_) => 2,
             CliError::NotVisible(_) => 3,
         }

@@ -10,6 +10,8 @@ mod demo;
 mod error;
 mod explain;
 mod io;
+#[cfg(feature = "batch")]
+mod lake;
 mod progress;
 mod report_cmd;
 mod scan_cmd;
@@ -47,6 +49,10 @@ enum Command {
     Improve(ImproveArgs),
     /// Aggregate portfolios (own domains and vendors) into a CSR score.
     Csr(CsrArgs),
+    /// Score tables of organisations, assets and findings (Parquet, CSV or
+    /// NDJSON) with DataFusion, here or on a Ballista cluster, into a
+    /// Parquet file; `posture batch csr` aggregates portfolios the same way.
+    Batch(BatchArgs),
     /// Scan domains, host names, IPs and CIDR blocks: signals, findings and
     /// the scorecard.
     Scan(ScanArgs),
@@ -176,6 +182,98 @@ struct ScoreArgs {
     scale: ScaleArg,
     #[command(flatten)]
     format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Columns: organizations (organization, as_of, assessed_factors?), assets \
+                  (organization, asset), findings (organization, issue, asset, status, \
+                  first_seen, last_seen), breaches (organization, date). The output has organization, score (2 dp, null when \
+                  nothing was assessed), fraction and grade, one row per organisation, sorted."
+)]
+struct BatchArgs {
+    /// Organisations: organization, as_of (UTC), assessed_factors (a list,
+    /// or null for all ten).
+    #[arg(long, value_name = "FILE", required = true)]
+    organizations: Option<PathBuf>,
+    /// Footprints: organization, asset (host name, IP address or CIDR).
+    #[arg(long, value_name = "FILE", required = true)]
+    assets: Option<PathBuf>,
+    /// Findings: organization, issue, asset, status, first_seen, last_seen.
+    #[arg(long, value_name = "FILE", required = true)]
+    findings: Option<PathBuf>,
+    /// Publicly known breaches: organization, date (a date, a timestamp,
+    /// or text YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "FILE")]
+    breaches: Option<PathBuf>,
+    /// The Parquet file to write.
+    #[arg(long, value_name = "FILE", required = true)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(subcommand)]
+    command: Option<BatchCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum BatchCommand {
+    /// Every portfolio's CSR: portfolios (organization, as_of), entities
+    /// (organization, kind, entity, name?, in_use?, criticality?,
+    /// open_risks?, fraction?) and the organisations' scores (the output of
+    /// `posture batch`).
+    Csr(BatchCsrArgs),
+}
+
+#[derive(Debug, Args)]
+struct BatchCsrArgs {
+    /// Portfolios: organization, as_of (UTC).
+    #[arg(long, value_name = "FILE")]
+    portfolios: PathBuf,
+    /// Entities: organization, kind (`domain` or `vendor`), entity, and the
+    /// optional name, in_use, criticality, open_risks, fraction.
+    #[arg(long, value_name = "FILE")]
+    entities: PathBuf,
+    /// Organisations' scores (organization, fraction), as `posture batch`
+    /// writes them; an entity's row here gives its fraction.
+    #[arg(long, value_name = "FILE")]
+    scores: PathBuf,
+    /// The Parquet file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+struct EngineArgs {
+    /// Run on Ballista: `standalone` (a scheduler and executor in this
+    /// process) or a running cluster's scheduler, `df://HOST:PORT`.
+    #[arg(long, value_name = "standalone|df://HOST:PORT")]
+    ballista: Option<String>,
+    /// Partitions the query runs in (default: the cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Memory the query may hold before it spills to disk (e.g. 512M,
+    /// 2G; default 1G).
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+#[cfg(feature = "batch")]
+impl EngineArgs {
+    fn engine(&self) -> lake::Engine<'_> {
+        lake::Engine {
+            ballista: self.ballista.as_deref(),
+            threads: self.threads,
+            memory_limit: self.memory_limit.as_deref(),
+            catalog: self.model.catalog.as_deref(),
+            model_config: self.model.model_config.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -506,13 +604,58 @@ fn run(cli: Cli) -> Result<Output, CliError> {
             a.format.resolve(),
         )
         .map(Output::from),
+        Command::Batch(a) => batch_command(a).map(Output::from),
         other => run_text(other).map(Output::from),
     }
 }
 
+#[cfg(feature = "batch")]
+fn batch_command(a: BatchArgs) -> Result<String, CliError> {
+    use posture_datafusion::batch::{CsrInputs, ScoreInputs};
+    match a.command {
+        Some(BatchCommand::Csr(c)) => lake::csr(
+            CsrInputs {
+                portfolios: c.portfolios,
+                entities: c.entities,
+                scores: c.scores,
+            },
+            &c.out,
+            &c.engine.engine(),
+        ),
+        None => {
+            let (Some(organizations), Some(assets), Some(findings), Some(out)) =
+                (a.organizations, a.assets, a.findings, a.out)
+            else {
+                return Err(CliError::Usage(
+                    "posture batch needs --organizations, --assets, --findings and --out".into(),
+                ));
+            };
+            lake::score(
+                ScoreInputs {
+                    organizations,
+                    assets,
+                    findings,
+                    breaches: a.breaches,
+                },
+                &out,
+                &a.engine.engine(),
+            )
+        }
+    }
+}
+
+#[cfg(not(feature = "batch"))]
+fn batch_command(_: BatchArgs) -> Result<String, CliError> {
+    Err(CliError::Usage(
+        "this posture was built without its batch engine: build posture-cli with \
+         `--features batch` (the default)"
+            .into(),
+    ))
+}
+
 fn run_text(command: Command) -> Result<String, CliError> {
     match command {
-        Command::Score(_) | Command::Improve(_) | Command::Csr(_) => {
+        Command::Score(_) | Command::Improve(_) | Command::Csr(_) | Command::Batch(_) => {
             Err(CliError::Internal("batch commands are run by `run`".into()))
         }
         Command::Scan(a) => {

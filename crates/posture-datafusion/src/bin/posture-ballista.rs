@@ -86,9 +86,29 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), (u8, String)> {
-    let catalog = read(&cli.catalog).map_err(|e| (1, e))?;
-    let config = read(&cli.model_config).map_err(|e| (1, e))?;
-    let scoring = Scoring::from_json(catalog.as_deref(), config.as_deref()).map_err(|e| (2, e))?;
+    // As `posture` loads them, so that both fingerprint the same catalog
+    // (a catalog without an `id` is named after its file).
+    let catalog = match &cli.catalog {
+        None => posture::Catalog::builtin(),
+        Some(p) => {
+            let text = read(&cli.catalog).map_err(|e| (1, e))?.unwrap_or_default();
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "catalog".to_owned());
+            std::sync::Arc::new(
+                posture::Catalog::from_json(&text, &stem)
+                    .map_err(|e| (2, format!("{}: {e}", p.display())))?,
+            )
+        }
+    };
+    let config = match read(&cli.model_config).map_err(|e| (1, e))? {
+        None => posture::ModelConfig::default(),
+        Some(text) => {
+            posture::ModelConfig::from_json(&text).map_err(|e| (2, format!("model config: {e}")))?
+        }
+    };
+    let scoring = Scoring::new(catalog, &config).map_err(|e| (2, e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

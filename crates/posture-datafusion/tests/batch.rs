@@ -504,3 +504,80 @@ fn an_unreadable_or_unknown_file_is_an_error_not_a_panic() {
     };
     assert_eq!(run_with(&odd, dir.path()).unwrap_err().exit_code(), 2);
 }
+
+/// One generated entity: (is a vendor, fraction numerator (None: no
+/// score), in use, criticality, open risk severities).
+type RawEntity = (bool, Option<u64>, bool, usize, Vec<usize>);
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+
+    /// Random portfolios of scored entities aggregate in `posture batch
+    /// csr` exactly as csr-v1 aggregates them in the embedded path, with
+    /// the entities in the order the portfolio document lists them.
+    #[test]
+    fn random_portfolios_equal_the_embedded_path(
+        portfolios in proptest::collection::vec(
+            proptest::collection::vec(
+                (any::<bool>(), proptest::option::of(0u64..=3_000_000_000), any::<bool>(), 0usize..4,
+                 proptest::collection::vec(0usize..6, 0..3)),
+                0..7),
+            1..5),
+    ) {
+        use posture::csr::{Criticality, ScoredEntity};
+        use posture_core::{Severity, Timestamp};
+        let catalog = Catalog::builtin();
+        let csr = CsrV1::new(PostureV1::default(), &ScoreConfig::default(), CsrConfig::default())
+            .unwrap();
+        let as_of: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut p_rows, mut e_rows, mut s_rows) = (Vec::new(), Vec::new(), Vec::new());
+        let mut want: Vec<Row> = Vec::new();
+        for (pi, entities) in portfolios.iter().enumerate() {
+            let org = format!("p{pi}");
+            p_rows.push(json!({"organization": org, "as_of": as_of.to_string()}));
+            let mut domains = Vec::new();
+            let mut vendors = Vec::new();
+            for (ei, (vendor, num, in_use, crit, risks)) in entities.iter().enumerate() {
+                let id = if *vendor { format!("v{pi}-{ei}") } else { format!("d{ei}.p{pi}.example") };
+                // Fractions with up to 28 digits, as scorecards carry.
+                let fraction = num.map(|n| Decimal::from(n) / Decimal::from(3_000_000_000u64));
+                if let Some(f) = fraction {
+                    s_rows.push(json!({"organization": id, "fraction": posture_core::decimal::to_text(&f)}));
+                }
+                let criticality = Criticality::ALL[*crit];
+                let open: Vec<Severity> = risks.iter().map(|r| Severity::ALL[*r % Severity::ALL.len()]).collect();
+                if *vendor {
+                    e_rows.push(json!({"organization": org, "kind": "vendor", "entity": id,
+                        "name": format!("Vendor {ei}"), "in_use": in_use,
+                        "criticality": criticality.as_str(),
+                        "open_risks": open.iter().map(|s| s.as_str()).collect::<Vec<_>>()}));
+                    vendors.push(ScoredEntity::vendor(id, format!("Vendor {ei}"), *in_use, criticality, fraction, open));
+                } else {
+                    e_rows.push(json!({"organization": org, "kind": "domain", "entity": id}));
+                    domains.push(ScoredEntity::domain(id, fraction));
+                }
+            }
+            domains.extend(vendors);
+            let r = csr.aggregate_scored(&org, as_of, catalog.reference(), &domains);
+            let text = |d: Option<Decimal>| d.map(|d| posture_core::decimal::to_text(&d));
+            want.push((org, text(r.csr), text(r.fraction), Some(r.grade.as_str().to_owned())));
+        }
+        let write = |name: &str, rows: &[Value]| -> PathBuf {
+            let p = dir.path().join(format!("{name}.ndjson"));
+            std::fs::write(&p, rows.iter().map(|v| format!("{v}\n")).collect::<String>()).unwrap();
+            p
+        };
+        let inputs = CsrInputs {
+            portfolios: write("portfolios", &p_rows),
+            entities: write("entities", &e_rows),
+            scores: write("scores", &s_rows),
+        };
+        let out = dir.path().join("csr.parquet");
+        runtime()
+            .block_on(batch::csr(Scoring::default(), &inputs, &out, &Options::with_threads(2)))
+            .unwrap();
+        want.sort();
+        prop_assert_eq!(support::read(&out), want);
+    }
+}

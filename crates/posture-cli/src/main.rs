@@ -762,10 +762,7 @@ fn run_text(command: Command) -> Result<String, CliError> {
                 model_config: a.model.model_config.as_deref(),
                 scores_out: a.scores_out.as_deref(),
                 report: a.report.as_deref(),
-                bootstrap: posture_research::BootstrapOptions {
-                    resamples: a.resamples,
-                    seed: a.seed,
-                },
+                bootstrap: posture_research::BootstrapOptions::new(a.resamples, a.seed),
                 threads: a.threads,
                 format: a.format.resolve(),
             })

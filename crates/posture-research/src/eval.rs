@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the evaluation resamples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct BootstrapOptions {
     /// Bootstrap resamples for the AUC intervals (1000).
     pub resamples: u32,
@@ -20,17 +21,28 @@ pub struct BootstrapOptions {
     pub seed: u64,
 }
 
+impl BootstrapOptions {
+    /// `resamples` bootstrap resamples drawn from `seed`.
+    ///
+    /// ```
+    /// let b = posture_research::BootstrapOptions::new(200, 7);
+    /// assert_eq!((b.resamples, b.seed), (200, 7));
+    /// assert_eq!(posture_research::BootstrapOptions::default(), posture_research::BootstrapOptions::new(1000, 19));
+    /// ```
+    pub fn new(resamples: u32, seed: u64) -> BootstrapOptions {
+        BootstrapOptions { resamples, seed }
+    }
+}
+
 impl Default for BootstrapOptions {
     fn default() -> Self {
-        BootstrapOptions {
-            resamples: 1000,
-            seed: 19,
-        }
+        BootstrapOptions::new(1000, 19)
     }
 }
 
 /// The corpus's size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CorpusCounts {
     /// Organisations.
     pub organizations: u64,
@@ -40,6 +52,7 @@ pub struct CorpusCounts {
 
 /// One grade's row of the calibration table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct GradeRow {
     /// The model's letter (`?`: not scored).
     pub grade: Grade,
@@ -59,6 +72,7 @@ pub struct GradeRow {
 
 /// One model's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ModelEvaluation {
     /// The model id.
     pub model: String,
@@ -103,6 +117,7 @@ impl ModelEvaluation {
 
 /// Spearman's rank correlation between two models' scores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct RankCorrelation {
     /// One model.
     pub a: String,
@@ -115,6 +130,7 @@ pub struct RankCorrelation {
 
 /// What `posture eval --format json` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Evaluation {
     /// The corpus's size.
     pub corpus: CorpusCounts,
@@ -130,6 +146,7 @@ pub struct Evaluation {
 
 /// One line of `--scores-out`: what a model made of an organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct ScoreLine {
     /// The organisation.
     pub organization: String,
@@ -145,6 +162,7 @@ pub struct ScoreLine {
 
 /// One model's scores, in the corpus's canonical order.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ModelScores {
     /// The model id.
     pub model: String,
@@ -156,6 +174,7 @@ pub struct ModelScores {
 
 /// An evaluation with the scores behind it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EvalRun {
     /// The figures.
     pub evaluation: Evaluation,
@@ -196,7 +215,7 @@ impl EvalRun {
 /// let corpus = parse_corpus(&text, &catalog).unwrap();
 /// let r = registry();
 /// let models: Vec<_> = r.ids().iter().map(|id| r.build(id, &serde_json::Value::Null).unwrap()).collect();
-/// let run = evaluate(&corpus, &models, BootstrapOptions { resamples: 50, seed: 1 });
+/// let run = evaluate(&corpus, &models, BootstrapOptions::new(50, 1));
 /// assert_eq!(run.evaluation.models.len(), 4);
 /// assert_eq!(run.evaluation.spearman.len(), 6);
 /// assert_eq!(run.score_lines().count(), 1200);

@@ -35,7 +35,7 @@
 //! let models: Vec<_> = models.ids().iter()
 //!     .map(|id| models.build(id, &serde_json::Value::Null))
 //!     .collect::<Result<_, _>>()?;
-//! let run = evaluate(&corpus, &models, BootstrapOptions { resamples: 100, seed: 19 });
+//! let run = evaluate(&corpus, &models, BootstrapOptions::new(100, 19));
 //! let v1 = &run.evaluation.models[0];
 //! assert_eq!(v1.model, "posture-v1");
 //! assert!(v1.auc.unwrap() > rust_decimal::Decimal::new(5, 1));
@@ -43,6 +43,8 @@
 //! assert!(html.contains("ROC"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+#![forbid(unsafe_code)]
 
 pub mod corpus;
 pub mod detmath;

@@ -39,9 +39,17 @@ impl Ratio {
     /// assert_eq!(Ratio { num: 3, den: 8 }.round(2).to_string(), "0.38");
     /// assert_eq!(Ratio { num: 2, den: 2 }.round(4).to_string(), "1.0000");
     /// ```
+    /// A zero denominator reads as zero (it is never built here).
     pub fn round(self, dp: u32) -> Decimal {
-        let d = |x: u128| Decimal::try_from_i128_with_scale(x as i128, 0).unwrap_or(Decimal::MAX);
-        let mut r = (d(self.num) / d(self.den))
+        let d = |x: u128| {
+            i128::try_from(x)
+                .ok()
+                .and_then(|x| Decimal::try_from_i128_with_scale(x, 0).ok())
+                .unwrap_or(Decimal::MAX)
+        };
+        let mut r = d(self.num)
+            .checked_div(d(self.den))
+            .unwrap_or(Decimal::ZERO)
             .round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven);
         r.rescale(dp);
         r
@@ -70,6 +78,9 @@ impl Ord for Ratio {
 /// order.
 #[derive(Debug, Clone)]
 pub struct Ranked {
+    /// How many scores were ranked, scored or not: the length labels
+    /// and weights must have.
+    n: usize,
     order: Vec<u32>,
     /// End (exclusive) of each group of equal scores in `order`.
     ends: Vec<u32>,
@@ -89,7 +100,11 @@ impl Ranked {
                 ends.push(i as u32);
             }
         }
-        Ranked { order, ends }
+        Ranked {
+            n: scores.len(),
+            order,
+            ends,
+        }
     }
 
     /// The number of organisations ranked.
@@ -126,8 +141,12 @@ impl Ranked {
     }
 
     /// The AUC (see the module docs), weighted by how many times each
-    /// organisation is drawn; `None` without a breached or a clean one.
+    /// organisation is drawn; `None` without a breached or a clean one,
+    /// or when `labels` (or `weight`) is not one per score ranked.
     pub fn auc(&self, labels: &[bool], weight: Option<&[u32]>) -> Option<Ratio> {
+        if labels.len() != self.n || weight.is_some_and(|w| w.len() != self.n) {
+            return None;
+        }
         let (mut twice_u, mut below, mut n1, mut n0) = (0u128, 0u128, 0u128, 0u128);
         for (b, c) in self.groups(labels, weight) {
             // Clean organisations of this group outrank every breached one
@@ -147,6 +166,9 @@ impl Ranked {
     /// each group, flagging as risky every organisation at or below its
     /// score, from `(0, 0)` to `(1, 1)`; `None` as for [`Ranked::auc`].
     pub fn roc(&self, labels: &[bool]) -> Option<Vec<(f64, f64)>> {
+        if labels.len() != self.n {
+            return None;
+        }
         let (n1, n0) = self
             .groups(labels, None)
             .fold((0u128, 0u128), |(x, y), (b, c)| (x + b, y + c));
@@ -164,7 +186,9 @@ impl Ranked {
     }
 }
 
-/// The AUC of scores against outcomes (see the module docs).
+/// The AUC of scores against outcomes (see the module docs); `None`
+/// without a breached and a clean organisation among those scored, or
+/// when the two slices differ in length.
 ///
 /// ```
 /// use posture_research::metrics::auc;
@@ -202,7 +226,8 @@ fn doubled_midranks<T: Ord>(values: &[&T]) -> Vec<i128> {
 
 /// Spearman's rank correlation over the organisations both score (ties
 /// share mid-ranks: the Pearson correlation of the ranks); `None` with
-/// fewer than two, or when either side is constant.
+/// fewer than two, when either side is constant, or when the slices
+/// differ in length.
 ///
 /// ```
 /// use posture_research::metrics::spearman;
@@ -211,6 +236,9 @@ fn doubled_midranks<T: Ord>(values: &[&T]) -> Vec<i128> {
 /// assert!(spearman(&[Some(1), Some(1)], &[Some(1), Some(2)]).is_none());
 /// ```
 pub fn spearman<A: Ord, B: Ord>(a: &[Option<A>], b: &[Option<B>]) -> Option<f64> {
+    if a.len() != b.len() {
+        return None;
+    }
     let pairs: Vec<(&A, &B)> = a
         .iter()
         .zip(b)

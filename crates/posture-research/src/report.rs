@@ -179,14 +179,7 @@ mod tests {
             .iter()
             .filter_map(|id| r.build(id, &serde_json::Value::Null).ok())
             .collect();
-        let run = evaluate(
-            &corpus,
-            &models,
-            BootstrapOptions {
-                resamples: 20,
-                seed: 1,
-            },
-        );
+        let run = evaluate(&corpus, &models, BootstrapOptions::new(20, 1));
         let html = render(&run);
         let problems = posture_report::audit::check(&html);
         assert!(problems.is_empty(), "{problems:#?}");

@@ -54,10 +54,7 @@ fn f_to_a_under_posture_v1() {
         let run = evaluate(
             &corpus,
             &models,
-            BootstrapOptions {
-                resamples: env("RESAMPLES").unwrap_or(200),
-                seed: 19,
-            },
+            BootstrapOptions::new(env("RESAMPLES").unwrap_or(200), 19),
         );
         let e = &run.evaluation;
         println!(

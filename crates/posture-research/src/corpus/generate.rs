@@ -6,7 +6,7 @@
 use super::{BreachOutcome, CorpusRecord, window_end};
 use crate::detmath::{ln, logistic};
 use crate::rng::{Rng, Stream};
-use chrono::TimeDelta;
+use chrono::{Datelike, TimeDelta};
 use posture_core::{
     Breach, Catalog, DateOrTime, Error, Factor, Finding, FindingStatus, Severity, Timestamp,
 };
@@ -72,13 +72,14 @@ impl SeverityParams {
 /// How large footprints are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FootprintParams {
     /// Host names: `1 + floor(e^(mean + sd * u))` for a standard normal
     /// `u`, at most `max_hosts`. Mean of the logarithm (1.0).
     pub hosts_log_mean: Decimal,
     /// Standard deviation of the logarithm (1.0).
     pub hosts_log_sd: Decimal,
-    /// At most this many host names (500).
+    /// At most this many host names (500; at most 100,000).
     pub max_hosts: u32,
     /// Single IPv4 addresses: `floor(e^(mean + sd * u)) - 1`, at least 0.
     /// Mean of the logarithm (0.7).
@@ -114,6 +115,7 @@ impl Default for FootprintParams {
 /// How findings are drawn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FindingParams {
     /// Log-odds that an assessed organisation of average risk with eight
     /// assets has an issue type of this severity.
@@ -160,6 +162,7 @@ impl Default for FindingParams {
 /// Relative frequencies of finding statuses (normalised).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct StatusShares {
     /// Open (0.82).
     pub open: Decimal,
@@ -188,6 +191,7 @@ impl Default for StatusShares {
 /// How old findings are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AgeParams {
     /// Mean days between `last_seen` and `as_of` (exponential; 10).
     pub last_seen_mean_days: Decimal,
@@ -221,9 +225,10 @@ impl Default for AgeParams {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CorpusConfig {
     /// The instant every organisation is described at
-    /// (2026-01-01T00:00:00Z).
+    /// (2026-01-01T00:00:00Z; from 1970 to 9998-12-31).
     pub as_of: Timestamp,
     /// Footprint sizes.
     pub footprint: FootprintParams,
@@ -337,8 +342,8 @@ impl CorpusConfig {
         unit("not_rated", self.not_rated)?;
         unit("footprint.block_share", self.footprint.block_share)?;
         let fp = &self.footprint;
-        if fp.max_hosts == 0 {
-            return bad("footprint.max_hosts", "must be at least 1");
+        if !(1..=100_000).contains(&fp.max_hosts) {
+            return bad("footprint.max_hosts", "must be in 1..=100000");
         }
         if fp.max_addresses > 254 {
             return bad(
@@ -406,8 +411,17 @@ impl CorpusConfig {
                 return bad(path, &format!("{v} must be at most 3650"));
             }
         }
-        if window_end(self.as_of.get()).is_none() {
-            return bad("as_of", "too late: twelve months after it is out of range");
+        // Every instant written must read back as RFC 3339 (years 0000 to
+        // 9999): outcomes up to twelve months after `as_of`, first
+        // sightings up to about 317 years before it.
+        let as_of = self.as_of.get();
+        if as_of < chrono::DateTime::UNIX_EPOCH
+            || window_end(as_of).is_none_or(|end| end.year() > 9999)
+        {
+            return bad(
+                "as_of",
+                "must be from 1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z (twelve months of outcomes after it)",
+            );
         }
         Ok(())
     }

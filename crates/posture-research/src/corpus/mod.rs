@@ -225,6 +225,7 @@ impl Corpus {
 
 /// What `posture corpus FILE` prints: the shape of a corpus at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
 pub struct CorpusSummary {
     /// Organisations.
     pub organizations: u64,

@@ -19,6 +19,7 @@ pub const BITSIGHT_LIKE: &str = "bitsight-like";
 /// Parameters of `bitsight-like`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BitsightLikeConfig {
     /// Weight of one finding (one issue type on one asset) by severity:
     /// 8, 4, 2, 1 (each severity counts twice the one below).

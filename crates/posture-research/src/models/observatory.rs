@@ -15,6 +15,7 @@ pub const OBSERVATORY_ADDITIVE: &str = "observatory-additive";
 /// Parameters of `observatory-additive`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ObservatoryConfig {
     /// Points subtracted once per active issue type, by severity: 50
     /// (the Observatory's largest single modifier), 25 (its penalty for a

@@ -57,6 +57,7 @@ impl RiskWeights {
 /// Parameters of `scorecard-weighted`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ScorecardWeightedConfig {
     /// Weight per risk level: OpenSSF Scorecard's 10, 7.5, 5 and 2.5.
     pub risk_weights: RiskWeights,

@@ -219,8 +219,9 @@ enum CorpusCommand {
 
 #[derive(Debug, Args)]
 struct GenerateArgs {
-    /// Organisations.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    /// Organisations (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
     orgs: u64,
     /// Seed.
     #[arg(long, value_name = "S", default_value_t = 1)]
@@ -275,7 +276,7 @@ struct EvalArgs {
     /// breach likelihood by grade, each with its data table).
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
-    /// Bootstrap resamples for the AUC intervals.
+    /// Bootstrap resamples for the AUC intervals (0: no intervals).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     resamples: u32,
     /// Seed of the bootstrap.

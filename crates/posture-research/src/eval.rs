@@ -128,7 +128,27 @@ pub struct RankCorrelation {
     pub rho: Option<Decimal>,
 }
 
-/// What `posture eval --format json` prints.
+/// What `posture eval --format json` prints: decimals as strings, counts
+/// as integers, null where a figure is undefined.
+///
+/// ```
+/// use posture_research::{BootstrapOptions, evaluate, registry};
+/// use posture_research::corpus::parse_corpus;
+/// // Two organisations: the breached one scores lower.
+/// let text = concat!(
+///     r#"{"organization": "a", "as_of": "2026-01-01T00:00:00Z", "assets": ["a.example"], "findings": [{"issue": "service_rdp", "asset": "a.example", "first_seen": "2025-12-01T00:00:00Z", "last_seen": "2025-12-30T00:00:00Z", "status": "open"}], "outcome": {"breached": true, "at": null}}"#, "\n",
+///     r#"{"organization": "b", "as_of": "2026-01-01T00:00:00Z", "assets": ["b.example"], "findings": [], "assessed_factors": ["dns_health"], "outcome": {"breached": false}}"#, "\n");
+/// let corpus = parse_corpus(text, &posture_core::Catalog::builtin())?;
+/// let model = registry().build("posture-v1", &serde_json::Value::Null)?;
+/// let run = evaluate(&corpus, &[model], BootstrapOptions::new(10, 1));
+/// let json = serde_json::to_value(&run.evaluation)?;
+/// assert_eq!(json["corpus"], serde_json::json!({"organizations": 2, "breached": 1}));
+/// assert_eq!(json["models"][0]["auc"], "1.0000");
+/// assert_eq!(json["models"][0]["by_grade"][0]["grade"], "A");
+/// // One model: no pair to correlate.
+/// assert_eq!(json["spearman"], serde_json::json!([]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Evaluation {
@@ -145,6 +165,19 @@ pub struct Evaluation {
 }
 
 /// One line of `--scores-out`: what a model made of an organisation.
+///
+/// ```
+/// use posture_research::ScoreLine;
+/// let line: ScoreLine = serde_json::from_str(
+///     r#"{"organization": "a", "model": "bitsight-like", "score": "713", "grade": "C"}"#)?;
+/// assert_eq!(line.score.unwrap().to_string(), "713");
+/// // Not scored: null, with grade `?`.
+/// let none: ScoreLine = serde_json::from_str(
+///     r#"{"organization": "z", "model": "posture-v1", "score": null, "grade": "?"}"#)?;
+/// assert_eq!(serde_json::to_string(&none)?,
+///     r#"{"organization":"z","model":"posture-v1","score":null,"grade":"?"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ScoreLine {

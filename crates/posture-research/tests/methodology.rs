@@ -68,11 +68,7 @@ fn every_models_worked_examples_hold() {
             exp["grade"].as_str().unwrap(),
             "{name}"
         );
-        assert_eq!(
-            card.category.as_deref(),
-            exp["category"].as_str(),
-            "{name}"
-        );
+        assert_eq!(card.category.as_deref(), exp["category"].as_str(), "{name}");
         models_seen.insert(id.to_owned());
     }
     // Every comparison baseline has documented examples.

@@ -38,6 +38,22 @@ pub struct BreachOutcome {
 
 /// One line of a corpus: a findings document (same fields, same rules)
 /// and its outcome.
+///
+/// ```
+/// use posture_research::corpus::CorpusRecord;
+/// let r: CorpusRecord = serde_json::from_str(r#"{"organization": "a",
+///   "as_of": "2026-01-01T00:00:00Z", "assets": ["a.example"], "findings": [],
+///   "assessed_factors": ["dns_health"],
+///   "outcome": {"breached": true, "at": "2026-04-01T00:00:00Z"}}"#)?;
+/// assert!(r.check_outcome().is_ok());
+/// let (doc, outcome) = r.into_parts();
+/// assert_eq!((doc.organization.as_str(), outcome.breached), ("a", true));
+/// // Unknown fields are errors, as in a findings document.
+/// assert!(serde_json::from_str::<CorpusRecord>(r#"{"organization": "a",
+///   "as_of": "2026-01-01T00:00:00Z", "assets": ["a.example"], "findings": [],
+///   "outcome": {"breached": false}, "score": "90"}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorpusRecord {
@@ -224,6 +240,18 @@ impl Corpus {
 }
 
 /// What `posture corpus FILE` prints: the shape of a corpus at a glance.
+///
+/// ```
+/// use posture_research::corpus::{CorpusConfig, generate, parse_corpus};
+/// let catalog = posture_core::Catalog::builtin();
+/// let text = generate(&CorpusConfig::default(), &catalog, 1, 50, 0..50)?.concat();
+/// let s = parse_corpus(&text, &catalog)?.summary();
+/// assert_eq!(s.organizations, 50);
+/// let json = serde_json::to_value(&s)?;
+/// assert!(json["rate"].is_string()); // a decimal, as a string
+/// assert_eq!(json["first_as_of"], "2026-01-01T00:00:00Z");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CorpusSummary {

@@ -40,6 +40,19 @@ pub fn all() -> Vec<(&'static str, schemars::Schema)> {
         "score-line",
         schemars::schema_for!(posture_research::ScoreLine),
     ));
+    // Each comparison model's section of `--model-config` (`models.<id>`).
+    v.push((
+        "observatory-additive-config",
+        schemars::schema_for!(posture_research::ObservatoryConfig),
+    ));
+    v.push((
+        "scorecard-weighted-config",
+        schemars::schema_for!(posture_research::ScorecardWeightedConfig),
+    ));
+    v.push((
+        "bitsight-like-config",
+        schemars::schema_for!(posture_research::BitsightLikeConfig),
+    ));
     for (_, s) in &mut v {
         posture::clean_descriptions(s);
     }

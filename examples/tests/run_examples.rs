@@ -95,6 +95,40 @@ fn aggregate_portfolio_prints_csr_and_priorities() {
 }
 
 #[test]
+fn compare_models_ranks_a_hosts_own_model_beside_the_built_in_ones() {
+    let run = || {
+        let out = Command::new(example("compare_models"))
+            .args(["2000", "3"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run();
+    assert!(text.starts_with("2000 organisations, "), "{text}");
+    for id in ["posture-v1", "worst-factor", "bitsight-like"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} missing: {text}"));
+        assert!(line.contains(" AUC 0."), "{line}");
+        assert!(line.contains("F to A "), "{line}");
+    }
+    assert!(text.contains("rho posture-v1 / worst-factor: 0."), "{text}");
+    // The same arguments, the same figures.
+    assert_eq!(text, run());
+    let bad = Command::new(example("compare_models"))
+        .arg("many")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn action_plan_runs_against_a_store() {
     let dir = std::env::temp_dir().join(format!("posture-plan-example-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -1,6 +1,7 @@
 //! The layering rules ARCHITECTURE.md states, checked on the source tree:
-//! signals name no catalog issue, and classify links neither tokio nor
-//! hickory.
+//! signals name no catalog issue, classify links neither tokio nor
+//! hickory, and the research harness reaches neither files, network,
+//! clock nor environment.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -97,4 +98,85 @@ fn classify_links_neither_tokio_nor_hickory() {
         .filter(|l| l.starts_with("tokio") || l.starts_with("hickory"))
         .collect();
     assert!(bad.is_empty(), "posture-classify links {bad:?}");
+}
+
+/// Code outside `#[cfg(test)]` tails that reaches the world: files, the
+/// network, the clock, the environment, unseeded randomness.
+fn impure_calls(text: &str) -> Vec<&'static str> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    [
+        "std::fs",
+        "File::",
+        "TcpStream",
+        "UdpSocket",
+        "Utc::now",
+        "SystemTime",
+        "Instant::now",
+        "std::env",
+        "thread_rng",
+        "stdin()",
+        "stdout()",
+    ]
+    .into_iter()
+    .filter(|needle| code.contains(needle))
+    .collect()
+}
+
+#[test]
+fn the_research_harness_is_pure() {
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("crates/posture-research/src"), &mut files);
+    assert!(files.len() > 8, "found only {} files", files.len());
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            impure_calls(&text)
+                .into_iter()
+                .map(|n| format!("{}: {n}", f.display()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(found.is_empty(), "posture-research reaches out: {found:?}");
+    assert_eq!(
+        impure_calls("let t = chrono::Utc::now();\n#[cfg(test)]\nstd::fs::read(x)"),
+        ["Utc::now"]
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .current_dir(repo_root())
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "posture-research",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .expect("cargo tree runs (it ships with cargo)");
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad: Vec<&str> = tree
+        .lines()
+        .filter(|l| {
+            [
+                "tokio",
+                "hickory",
+                "rusqlite",
+                "posture-signals",
+                "posture-plan",
+                "rand ",
+            ]
+            .iter()
+            .any(|b| l.starts_with(b))
+        })
+        .collect();
+    assert!(bad.is_empty(), "posture-research links {bad:?}");
 }

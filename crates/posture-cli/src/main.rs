@@ -14,6 +14,7 @@ mod io;
 mod lake;
 mod progress;
 mod report_cmd;
+mod research_cmd;
 mod scan_cmd;
 mod schema;
 mod score_cmd;
@@ -91,6 +92,12 @@ enum Command {
     /// Turn scan, score, csr, improve and workflow outputs into one
     /// self-contained HTML report.
     Report(report_cmd::ReportArgs),
+    /// Breach corpora: write a synthetic one (`posture corpus generate`),
+    /// or check and summarise one you bring (`posture corpus FILE`).
+    Corpus(CorpusArgs),
+    /// Compare scoring models on a breach corpus: AUC with a bootstrap
+    /// interval, breach likelihood by grade, Brier score, rank correlation.
+    Eval(EvalArgs),
     /// Print a shell completion script to standard output.
     ///
     /// For example `posture completions bash >
@@ -281,6 +288,104 @@ enum ScaleArg {
     Hundred,
     Upguard,
     Bitsight,
+    Ten,
+}
+
+/// `posture corpus`: a subcommand, or a corpus to check.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct CorpusArgs {
+    #[command(subcommand)]
+    command: Option<CorpusCommand>,
+    #[command(flatten)]
+    input: InputArg,
+    /// Issue catalog file (JSON) the findings name, instead of the
+    /// built-in one.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+#[derive(Debug, Subcommand)]
+enum CorpusCommand {
+    /// Write a synthetic breach corpus (NDJSON, one organisation per line:
+    /// a findings document over the built-in catalog and its outcome in
+    /// the twelve months after as_of); the same seed gives the same bytes.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Organisations (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    orgs: u64,
+    /// Seed.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Generator parameters (JSON, see `posture schema corpus-config`;
+    /// default: the calibrated defaults).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Write the corpus to FILE (default: standard output).
+    #[arg(short = 'o', long = "out", value_name = "FILE.ndjson")]
+    out: Option<PathBuf>,
+    /// Threads that draw organisations (default: the machine's cores); the
+    /// output is the same for any number.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// The corpus `posture eval` reads: `FILE`, or `--input`/`--corpus FILE`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct CorpusInputArg {
+    /// The corpus: NDJSON records (what `posture corpus generate` writes,
+    /// or a corpus of the same shape), or `-` for standard input.
+    #[arg(value_name = "FILE|-")]
+    file: Option<String>,
+    /// The same as FILE.
+    #[arg(
+        short = 'i',
+        long = "input",
+        visible_alias = "corpus",
+        value_name = "FILE|-"
+    )]
+    input: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    input: CorpusInputArg,
+    /// Models to compare, comma separated (default: every registered
+    /// model: posture-v1, observatory-additive, scorecard-weighted,
+    /// bitsight-like).
+    #[arg(long, value_name = "LIST")]
+    models: Option<String>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Write one JSON line per (organisation, model): the score on the
+    /// model's own scale and the grade, so every figure can be recomputed.
+    #[arg(long, value_name = "FILE")]
+    scores_out: Option<PathBuf>,
+    /// Write the comparison as one self-contained HTML page (ROC curves,
+    /// breach likelihood by grade, each with its data table).
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Bootstrap resamples for the AUC intervals (0: no intervals).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    resamples: u32,
+    /// Seed of the bootstrap.
+    #[arg(long, value_name = "S", default_value_t = 19)]
+    seed: u64,
+    /// Threads (default: the machine's cores); the results are the same
+    /// for any number.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -579,6 +684,7 @@ fn run(cli: Cli) -> Result<Output, CliError> {
                 ScaleArg::Hundred => posture::Scale::Hundred,
                 ScaleArg::Upguard => posture::Scale::Upguard,
                 ScaleArg::Bitsight => posture::Scale::Bitsight,
+                ScaleArg::Ten => posture::Scale::Ten,
             };
             score_cmd::score(
                 a.input.path(),
@@ -770,6 +876,41 @@ fn run_text(command: Command) -> Result<String, CliError> {
             store: a.store,
         }),
         Command::Report(a) => report_cmd::report(&a),
+        Command::Corpus(a) => match a.command {
+            Some(CorpusCommand::Generate(g)) => {
+                research_cmd::corpus_generate(&research_cmd::GenerateOptions {
+                    orgs: g.orgs,
+                    seed: g.seed,
+                    config: g.config.as_deref(),
+                    out: g.out.as_deref(),
+                    threads: g.threads,
+                })
+            }
+            None => research_cmd::corpus_summary(
+                a.input.path(),
+                a.catalog.as_deref(),
+                a.format.resolve(),
+            ),
+        },
+        Command::Eval(a) => {
+            let input = a
+                .input
+                .file
+                .as_deref()
+                .or(a.input.input.as_deref())
+                .unwrap_or("-");
+            research_cmd::eval(&research_cmd::EvalOptions {
+                input,
+                models: a.models.as_deref(),
+                catalog: a.model.catalog.as_deref(),
+                model_config: a.model.model_config.as_deref(),
+                scores_out: a.scores_out.as_deref(),
+                report: a.report.as_deref(),
+                bootstrap: posture_research::BootstrapOptions::new(a.resamples, a.seed),
+                threads: a.threads,
+                format: a.format.resolve(),
+            })
+        }
         Command::Completions { shell } => {
             let shell = match shell {
                 ShellArg::Bash => clap_complete::Shell::Bash,

@@ -19,6 +19,40 @@ pub fn all() -> Vec<(&'static str, schemars::Schema)> {
         "demo-output",
         schemars::schema_for!(crate::demo::DemoOutput),
     ));
+    // The research harness (`posture corpus`, `posture eval`).
+    v.push((
+        "corpus-record",
+        schemars::schema_for!(posture_research::corpus::CorpusRecord),
+    ));
+    v.push((
+        "corpus-config",
+        schemars::schema_for!(posture_research::corpus::CorpusConfig),
+    ));
+    v.push((
+        "corpus-summary",
+        schemars::schema_for!(posture_research::corpus::CorpusSummary),
+    ));
+    v.push((
+        "evaluation",
+        schemars::schema_for!(posture_research::Evaluation),
+    ));
+    v.push((
+        "score-line",
+        schemars::schema_for!(posture_research::ScoreLine),
+    ));
+    // Each comparison model's section of `--model-config` (`models.<id>`).
+    v.push((
+        "observatory-additive-config",
+        schemars::schema_for!(posture_research::ObservatoryConfig),
+    ));
+    v.push((
+        "scorecard-weighted-config",
+        schemars::schema_for!(posture_research::ScorecardWeightedConfig),
+    ));
+    v.push((
+        "bitsight-like-config",
+        schemars::schema_for!(posture_research::BitsightLikeConfig),
+    ));
     for (_, s) in &mut v {
         posture::clean_descriptions(s);
     }

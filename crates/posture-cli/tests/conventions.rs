@@ -250,6 +250,9 @@ fn help_lists_every_command_and_shows_defaults() {
         "catalog",
         "schema",
         "demo",
+        "report",
+        "corpus",
+        "eval",
         "completions",
     ] {
         let line = help

@@ -1,8 +1,8 @@
 //! HTML reports in headless Chromium: `posture report` on outputs the CLI
 //! itself produced (a real scan against the sandbox DNS server, `score`,
-//! `improve`, `csr`), and the demo's `--report`. Each page renders at
-//! 1400 px and 390 px wide with no horizontal overflow, its charts laid
-//! out, nothing written to the console and nothing loaded from outside
+//! `improve`, `csr`), the demo's `--report` and `posture eval --report`.
+//! Each page renders at 1400 px and 390 px wide with no horizontal
+//! overflow, its charts laid out, nothing written to the console and nothing loaded from outside
 //! the file; screenshots land under `target/tmp/`.
 //!
 //! Chromium comes from Debian's packages; `scripts/test` installs it when
@@ -566,6 +566,71 @@ fn the_demo_report_renders_in_chromium() {
     )));
     assert!(html.contains("Trend: ") && html.contains("Improvement plan: "));
     check_in_chromium(&page, "demo-report");
+}
+
+#[test]
+fn the_model_comparison_renders_in_chromium() {
+    let dir = artefacts("eval-report");
+    let corpus = dir.join("corpus.ndjson");
+    let page = dir.join("eval-report.html");
+    run_ok(
+        &[
+            "corpus",
+            "generate",
+            "--orgs",
+            "3000",
+            "--seed",
+            "1",
+            "-o",
+            path(&corpus),
+        ],
+        None,
+    );
+    let json = run_ok(
+        &[
+            "eval",
+            path(&corpus),
+            "--resamples",
+            "200",
+            "-f",
+            "json",
+            "--report",
+            path(&page),
+        ],
+        None,
+    );
+    let e: Value = serde_json::from_str(&json).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    check_source(&html);
+    // The figures shown are the run's figures: every model's AUC, its
+    // interval and its F-to-A ratio, and every rank correlation.
+    for m in e["models"].as_array().unwrap() {
+        let id = m["model"].as_str().unwrap();
+        for key in ["auc", "brier"] {
+            let v = m[key].as_str().unwrap();
+            assert!(html.contains(v), "{id} {key} {v} not in the report");
+        }
+        let ci = format!(
+            "{} – {}",
+            m["auc_ci"][0].as_str().unwrap(),
+            m["auc_ci"][1].as_str().unwrap()
+        );
+        assert!(html.contains(&ci), "{id} interval {ci}");
+        let f = m["by_grade"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["grade"] == "F")
+            .unwrap();
+        let fa = format!("{}×", f["relative"].as_str().unwrap());
+        assert!(html.contains(&fa), "{id} F to A {fa}");
+    }
+    for r in e["spearman"].as_array().unwrap() {
+        assert!(html.contains(r["rho"].as_str().unwrap()), "{r}");
+    }
+    // One ROC chart and one calibration chart per model, each laid out.
+    assert!(html.contains(r#"data-charts="5""#), "chart count");
+    check_in_chromium(&page, "eval-report");
 }
 
 fn one_line_error(o: &Output) -> String {

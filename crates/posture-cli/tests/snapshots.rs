@@ -50,6 +50,17 @@ fn portfolio() -> String {
     )
 }
 
+/// A generated corpus of 600 organisations (seed 1).
+fn corpus() -> String {
+    let o = posture_env(
+        &["corpus", "generate", "--orgs", "600", "--seed", "1"],
+        b"",
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
 fn snapshots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
 }
@@ -101,6 +112,12 @@ fn tables_match_their_snapshots_at_80_and_120_columns() {
             String::new(),
         ),
         ("checks", vec!["checks", "-f", "table"], String::new()),
+        ("corpus", vec!["corpus", "-", "-f", "table"], corpus()),
+        (
+            "eval",
+            vec!["eval", "-", "--resamples", "200", "-f", "table"],
+            corpus(),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, args, stdin) in &cases {

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 /// The drawing width of every chart, in SVG units: close to a phone's
 /// content width, so text stays readable when the chart shrinks.
-const W: f64 = 400.0;
+pub(crate) const W: f64 = 400.0;
 
 /// One row of a score bar chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct ScoreBar {
 
 /// A text cut to `max` characters with an ellipsis (the full text is in
 /// the data table).
-fn cut(s: &str, max: usize) -> String {
+pub(crate) fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {
@@ -45,7 +45,7 @@ fn cut(s: &str, max: usize) -> String {
     }
 }
 
-fn svg_open(id: &str, h: f64, title: &str, table: &str) -> String {
+pub(crate) fn svg_open(id: &str, h: f64, title: &str, table: &str) -> String {
     format!(
         r#"<svg class="chart" id="{id}" viewBox="0 0 {W} {h:.0}" width="100%" preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="{id}-title" data-table="{table}"><title id="{id}-title">{title}</title>"#,
         id = Escaped(id),
@@ -54,7 +54,7 @@ fn svg_open(id: &str, h: f64, title: &str, table: &str) -> String {
     )
 }
 
-fn figure(caption: &str, svg: &str, table_id: &str, head: &str, rows: &str) -> String {
+pub(crate) fn figure(caption: &str, svg: &str, table_id: &str, head: &str, rows: &str) -> String {
     format!(
         r#"<figure class="chart"><figcaption>{caption}</figcaption>{svg}<details class="data"><summary>Data table<span class="sr-only">: {caption}</span></summary><div class="table-wrap"><table id="{table_id}" class="stack"><caption class="sr-only">{caption}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></details></figure>"#,
         caption = Escaped(caption),
@@ -63,7 +63,7 @@ fn figure(caption: &str, svg: &str, table_id: &str, head: &str, rows: &str) -> S
 }
 
 /// A grade's swatch with its letter, at `(x, y)`, 36 by 26.
-fn swatch(s: &mut String, x: f64, y: f64, g: Grade) {
+pub(crate) fn swatch(s: &mut String, x: f64, y: f64, g: Grade) {
     let ink = if g == Grade::F {
         r#" class="on-dark""#
     } else {

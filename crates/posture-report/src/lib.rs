@@ -20,8 +20,12 @@
 //!   [`vendor_section`], [`history_section`], [`improvement_section`],
 //!   [`action_plan_section`], and the charts [`score_bars`],
 //!   [`trend_chart`], [`gain_chart`], [`progress_chart`].
+//! - Charts of a model evaluation (`posture eval --report`):
+//!   [`roc_chart`] and [`likelihood_chart`].
 //! - [`palette`]: the colours, the text/background pairs the stylesheet
 //!   uses and the WCAG contrast arithmetic that checks them.
+//! - [`audit`]: the page's promises below as a check any composed page
+//!   can run.
 //!
 //! What the page promises, and the tests check:
 //!
@@ -59,8 +63,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 mod charts;
 mod error;
+mod evaluation;
 mod html;
 mod input;
 pub mod palette;
@@ -70,6 +76,7 @@ mod style;
 
 pub use charts::{ScoreBar, gain_chart, progress_chart, score_bars, trend_chart};
 pub use error::{Part, ReportError};
+pub use evaluation::{GradeLikelihood, RocCurve, likelihood_chart, roc_chart};
 pub use html::{Escaped, anchor, escape, grade_badge};
 pub use input::{
     ActionItem, ActionMessage, ActionPlan, ActionProgress, InconclusiveIssue, PortfolioReport,

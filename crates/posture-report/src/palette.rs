@@ -60,6 +60,12 @@ pub const STATUS_PENDING: Hex = "#fdf1c7";
 /// Status chips: verified, accepted, fixed.
 pub const STATUS_DONE: Hex = "#d8ecf8";
 
+/// The lines of a chart with several series (ROC curves, one per model),
+/// in order: ink, link blue, the F rust, secondary grey. Each also has its
+/// own dash pattern and a numbered marker, so no series is told by colour
+/// alone; each reaches 3:1 on the surface (WCAG 2 1.4.11).
+pub const SERIES: [Hex; 4] = [INK, LINK, GRADE_F, MUTED];
+
 /// The background of a grade's swatch.
 pub const fn grade_fill(g: Grade) -> Hex {
     match g {
@@ -263,6 +269,19 @@ mod tests {
         assert!((l - 0.2158605).abs() < 1e-6, "{l}");
         assert!(relative_luminance("#12345g").is_none());
         assert!(relative_luminance("#1234567").is_none());
+    }
+
+    #[test]
+    fn chart_series_reach_3_to_1_on_the_surface() {
+        for (i, s) in SERIES.iter().enumerate() {
+            let r = contrast_ratio(s, SURFACE).unwrap_or(0.0);
+            assert!(r >= 3.0, "series {}: {r:.2}", i + 1);
+            assert!(
+                PROPERTIES.iter().any(|(_, h)| h == s),
+                "series {} is not a palette property",
+                i + 1
+            );
+        }
     }
 
     #[test]

@@ -84,6 +84,13 @@ svg .g-c{fill:var(--grade-c)}
 svg .g-d{fill:var(--grade-d)}
 svg .g-f{fill:var(--grade-f)}
 svg .g-none{fill:var(--grade-none)}
+svg .series-1,svg .series-2,svg .series-3,svg .series-4{fill:none;stroke-width:2.5;stroke-linejoin:round}
+svg .series-1{stroke:var(--ink)}
+svg .series-2{stroke:var(--link);stroke-dasharray:9 4}
+svg .series-3{stroke:var(--grade-f);stroke-dasharray:2 3}
+svg .series-4{stroke:var(--muted);stroke-dasharray:12 3 3 3}
+svg .chance{fill:none;stroke:var(--outline);stroke-width:1;stroke-dasharray:3 5}
+svg .marker{fill:var(--surface);stroke:var(--outline);stroke-width:1.5}
 svg *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 footer.bottom{color:var(--muted);font-size:.8125rem;padding:0 16px 24px}
 @media (max-width:640px){

@@ -7,6 +7,8 @@
 //! - [`improve`]: the fewest issue types to fix to reach a [`Target`], as an
 //!   [`Improvement`] (named apart from the workflow's action plans).
 //! - [`score_batch`]: parallel scoring with rayon, in input order.
+//! - [`ModelRegistry`]: models by id, built from their parameters; a host
+//!   registers its own beside `posture-v1`.
 //!
 //! All arithmetic is `rust_decimal`; results are identical on every run,
 //! thread count and input order.
@@ -32,6 +34,7 @@ mod batch;
 mod config;
 mod model;
 mod planner;
+mod registry;
 mod scale;
 mod scorecard;
 
@@ -39,6 +42,7 @@ pub use batch::{score_batch, score_sequential};
 pub use config::{LikelihoodTable, ScoreConfig, SeverityWeights};
 pub use model::{POSTURE_V1, PostureV1, ScoringModel};
 pub use planner::{Improvement, ImprovementStep, Target, improve};
+pub use registry::{ModelFactory, ModelRegistry, parameters};
 
 pub use scale::Scale;
 pub use scorecard::{FactorScore, IssueScore, Scorecard};
@@ -59,5 +63,6 @@ mod send_sync {
         assert::<super::Scorecard>();
         assert::<super::Improvement>();
         assert::<Box<dyn super::ScoringModel>>();
+        assert::<super::ModelRegistry>();
     }
 }

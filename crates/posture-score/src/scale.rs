@@ -15,6 +15,7 @@ use std::str::FromStr;
 /// assert_eq!(Scale::Hundred.present(f).0.to_string(), "86.13");
 /// assert_eq!(Scale::Upguard.present(f).0.to_string(), "818");
 /// assert_eq!(Scale::Bitsight.present(f), ("810".parse().unwrap(), Some("Advanced")));
+/// assert_eq!(Scale::Ten.present(f).0.to_string(), "8.6");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -26,11 +27,13 @@ pub enum Scale {
     Upguard,
     /// 250–900 integers with a category.
     Bitsight,
+    /// 0–10 with one decimal, as OpenSSF Scorecard reports its aggregate.
+    Ten,
 }
 
 impl Scale {
     /// Every scale.
-    pub const ALL: [Scale; 3] = [Scale::Hundred, Scale::Upguard, Scale::Bitsight];
+    pub const ALL: [Scale; 4] = [Scale::Hundred, Scale::Upguard, Scale::Bitsight, Scale::Ten];
 
     /// The wire spelling.
     pub const fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Scale {
             Scale::Hundred => "hundred",
             Scale::Upguard => "upguard",
             Scale::Bitsight => "bitsight",
+            Scale::Ten => "ten",
         }
     }
 
@@ -67,6 +71,11 @@ impl Scale {
                 };
                 (s, Some(cat))
             }
+            Scale::Ten => {
+                let mut s = (Decimal::TEN * fraction).round_dp_with_strategy(1, even);
+                s.rescale(1);
+                (s, None)
+            }
         }
     }
 }
@@ -86,7 +95,7 @@ impl FromStr for Scale {
             .ok_or_else(|| posture_core::UnknownVariant {
                 kind: "scale",
                 value: s.to_owned(),
-                expected: "hundred, upguard, bitsight".to_owned(),
+                expected: "hundred, upguard, bitsight, ten".to_owned(),
             })
     }
 }

@@ -1,7 +1,7 @@
 //! The result of scoring one organisation.
 
 use crate::scale::Scale;
-use posture_core::{CatalogRef, Factor, Grade, Severity, Timestamp};
+use posture_core::{Assessment, CatalogRef, Factor, Grade, Severity, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,23 @@ pub struct IssueScore {
     pub penalty: Decimal,
 }
 
+impl IssueScore {
+    /// An issue type's line in its factor, for models of a host's own.
+    pub fn new(
+        issue: impl Into<Cow<'static, str>>,
+        severity: Severity,
+        affected_assets: u64,
+        penalty: Decimal,
+    ) -> IssueScore {
+        IssueScore {
+            issue: issue.into(),
+            severity,
+            affected_assets,
+            penalty,
+        }
+    }
+}
+
 /// One factor's score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
@@ -38,6 +55,20 @@ pub struct FactorScore {
     pub fraction: Decimal,
     /// Issue types with active findings, largest penalty first.
     pub issues: Vec<IssueScore>,
+}
+
+impl FactorScore {
+    /// A factor without issues: fraction 1, score `100.00`. A model of a
+    /// host's own sets what it computes.
+    pub fn new(factor: Factor, assessed: bool) -> FactorScore {
+        FactorScore {
+            factor,
+            assessed,
+            score: Decimal::new(10_000, 2),
+            fraction: Decimal::ONE,
+            issues: Vec::new(),
+        }
+    }
 }
 
 /// The scorecard of one organisation.
@@ -61,13 +92,16 @@ pub struct Scorecard {
     /// Footprint size `N`.
     pub footprint_size: u128,
     /// `S` rounded to 2 dp on the hundred scale (an integer on `upguard` and
-    /// `bitsight`); null when there is insufficient data.
+    /// `bitsight`, one decimal on `ten`); null when there is insufficient
+    /// data. A model other than posture-v1 reports its score on its own
+    /// scale, named by `scale`.
     #[serde(serialize_with = "posture_core::decimal::serialize_option")]
     pub score: Option<Decimal>,
     /// `sigma`, full precision; null when there is insufficient data.
     #[serde(serialize_with = "posture_core::decimal::serialize_option")]
     pub fraction: Option<Decimal>,
-    /// Letter grade from the rounded hundred-scale score, or `?`.
+    /// Letter grade from the rounded hundred-scale score (another model's
+    /// from its own bands), or `?`.
     pub grade: Grade,
     /// `bitsight` category (Advanced, Intermediate, Basic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +116,56 @@ pub struct Scorecard {
 }
 
 impl Scorecard {
+    /// The scorecard of an assessment before a model has scored it, for
+    /// models of a host's own (`Scorecard` is `#[non_exhaustive]`): no
+    /// score, grade `?`, the ten factors without issues (each assessed
+    /// when declared or named by a finding), the hundred scale, no
+    /// likelihood. The model then sets what it computes.
+    ///
+    /// ```
+    /// use posture_core::{Assessment, Catalog, Grade};
+    /// use posture_score::Scorecard;
+    /// let a = Assessment::from_json(r#"{"organization": "a", "as_of": "2026-11-01T00:00:00Z",
+    ///   "assets": ["a.example"], "findings": [], "assessed_factors": ["dns_health"]}"#, &Catalog::builtin()).unwrap();
+    /// let mut card = Scorecard::unscored(&a, "mine", "my-spec");
+    /// assert_eq!((card.grade, card.factors.len()), (Grade::Insufficient, 10));
+    /// assert!(card.factors.iter().any(|f| f.assessed));
+    /// card.score = Some(rust_decimal::Decimal::from(42));
+    /// card.grade = Grade::F;
+    /// ```
+    pub fn unscored(
+        assessment: &Assessment,
+        model: impl Into<Cow<'static, str>>,
+        spec: impl Into<Cow<'static, str>>,
+    ) -> Scorecard {
+        let mut assessed = [false; 10];
+        for f in assessment.assessed_factors() {
+            assessed[f.index()] = true;
+        }
+        for f in assessment.findings() {
+            assessed[assessment.catalog().issue(f.issue).factor.index()] = true;
+        }
+        Scorecard {
+            organization: assessment.organization().to_owned(),
+            as_of: Timestamp(assessment.as_of()),
+            model: model.into(),
+            spec: spec.into(),
+            catalog: assessment.catalog().reference(),
+            scale: Scale::Hundred,
+            footprint_size: assessment.footprint().size(),
+            score: None,
+            fraction: None,
+            grade: Grade::Insufficient,
+            category: None,
+            breach_likelihood: None,
+            breaches_applied: 0,
+            factors: Factor::ALL
+                .iter()
+                .map(|f| FactorScore::new(*f, assessed[f.index()]))
+                .collect(),
+        }
+    }
+
     /// The hundred-scale score, whatever the presentation scale.
     pub fn hundred_score(&self) -> Option<Decimal> {
         self.fraction.map(|f| Scale::Hundred.present(f).0)

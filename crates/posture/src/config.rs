@@ -7,6 +7,7 @@ use posture_csr::timeline::TimelineConfig;
 use posture_score::ScoreConfig;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Every model parameter a host may set, by layer. Missing sections and
 /// fields take the spec's defaults; unknown fields are rejected.
@@ -16,6 +17,8 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(c.score.max_penalty.to_string(), "0.9");
 /// assert!(posture::ModelConfig::from_json(r#"{"score": {"max_penalty": "1.5"}}"#).is_err());
 /// assert!(posture::ModelConfig::from_json(r#"{"scoring": {}}"#).is_err());
+/// let m = posture::ModelConfig::from_json(r#"{"models": {"bitsight-like": {"half_life_days": "30"}}}"#).unwrap();
+/// assert!(m.models.contains_key("bitsight-like"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -27,6 +30,11 @@ pub struct ModelConfig {
     pub csr: CsrConfig,
     /// Risk-timeline parameters (section 5).
     pub timeline: TimelineConfig,
+    /// Parameters of other registered scoring models, by model id (read by
+    /// `posture eval`; posture-v1 takes its parameters from `score`). Each
+    /// model checks its own section when it is built.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, serde_json::Value>,
 }
 
 impl ModelConfig {

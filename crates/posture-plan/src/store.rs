@@ -582,12 +582,49 @@ impl Store {
     /// Store failures (the whole batch is then not applied), or
     /// [`StoreError::ReadOnly`].
     pub fn run_batch(&mut self, batch: &[Request]) -> Result<Vec<Response>, StoreError> {
+        self.run_batch_with(batch, |_, _| Ok(()))
+    }
+
+    /// [`Store::run_batch`], with `within` run in the same transaction once
+    /// every command of the batch was decided, before the commit: a host
+    /// writes rows of its own tables there (an outbox of the e-mails the
+    /// responses ask for, say), which then commit with the events or not
+    /// at all. `within` must keep to tables of its own.
+    ///
+    /// # Errors
+    /// As [`Store::run_batch`]; an error from `within` rolls the whole
+    /// batch back.
+    ///
+    /// ```
+    /// use posture_plan::{Command, HOST, Request, Store};
+    /// let dir = std::env::temp_dir().join(format!("posture-doc-with-{}", std::process::id()));
+    /// let _ = std::fs::remove_file(&dir);
+    /// let mut store = Store::open(&dir).unwrap();
+    /// let r = Request::new(HOST, "2026-11-01T00:00:00Z".parse().unwrap(), Command::record_login("nobody"));
+    /// let out = store.run_batch_with(&[r], |conn, responses| {
+    ///     conn.execute_batch("CREATE TABLE IF NOT EXISTS host_log (n INTEGER)")?;
+    ///     conn.execute("INSERT INTO host_log (n) VALUES (?1)", [responses.len() as i64])?;
+    ///     Ok(())
+    /// }).unwrap();
+    /// assert_eq!(out.len(), 1);
+    /// # drop(store); let _ = std::fs::remove_file(&dir);
+    /// ```
+    pub fn run_batch_with<F>(
+        &mut self,
+        batch: &[Request],
+        within: F,
+    ) -> Result<Vec<Response>, StoreError>
+    where
+        F: FnOnce(&Connection, &[Response]) -> Result<(), rusqlite::Error>,
+    {
         if self.read_only {
             return Err(StoreError::ReadOnly);
         }
         // The write lock first, then catch up on other writers' events.
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let result = self.run_locked(batch);
+        let result = self
+            .run_locked(batch)
+            .and_then(|r| within(&self.conn, &r).map(|()| r).map_err(StoreError::from));
         match result {
             Ok(responses) => match self.conn.execute_batch("COMMIT") {
                 Ok(()) => Ok(responses),

@@ -1,0 +1,214 @@
+//! The rescan worker: answers every `Effect::Rescan` with the host API
+//! ([`posture::host::Scanner::rescan`]: the item's asset checked against
+//! its vendor's footprint, then only the check that raises its issue)
+//! under the server's scan policy, a bounded number at a time, each within
+//! the policy's deadline, and records the outcome with `record_rescan` as
+//! the host actor. At start it also takes every item already pending.
+//!
+//! An item whose rescan fails or runs out of time is recorded as
+//! inconclusive and stays pending; an asset outside the footprint is
+//! reported and nothing is sent. Items still being rescanned at shutdown
+//! stay pending, and are taken again at the next start.
+
+use crate::app::App;
+use posture::host::{HostError, Scanner};
+use posture_core::Outcome;
+use posture_plan::{Command, Effect, HOST, ItemStatus, Org, Response};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+type ItemKey = (String, String, String);
+
+fn key(e: &Effect) -> Option<ItemKey> {
+    match e {
+        Effect::Rescan {
+            requester,
+            plan,
+            item,
+            ..
+        } => Some((requester.clone(), plan.clone(), item.clone())),
+        _ => None,
+    }
+}
+
+/// Every item pending a rescan in the store, as the effect that asks for
+/// it.
+pub(crate) fn pending(state: &posture_plan::State) -> Vec<Effect> {
+    state
+        .plans
+        .iter()
+        .flat_map(|(org, id, p)| {
+            p.items
+                .iter()
+                .filter(|i| i.status == ItemStatus::PendingRescan)
+                .filter_map(move |i| {
+                    Some(Effect::Rescan {
+                        requester: org.to_owned(),
+                        plan: id.to_owned(),
+                        item: i.item.to_string(),
+                        vendor: p.vendor.clone(),
+                        issue: i.issue.as_deref()?.to_owned(),
+                        asset: i.asset.as_deref()?.to_owned(),
+                    })
+                })
+        })
+        .collect()
+}
+
+/// The item's vendor, if the item is still pending a rescan.
+async fn still_pending(app: &App, e: &Effect) -> Option<Org> {
+    let Effect::Rescan {
+        requester,
+        plan,
+        item,
+        vendor,
+        ..
+    } = e
+    else {
+        return None;
+    };
+    let store = app.store.lock().await;
+    let state = store.state();
+    let p = state.plans.get(requester, plan)?;
+    let pending = p
+        .items
+        .iter()
+        .any(|i| i.item.as_str() == item && i.status == ItemStatus::PendingRescan);
+    pending.then(|| state.orgs.get(vendor).cloned()).flatten()
+}
+
+fn describe(e: &Effect) -> String {
+    match e {
+        Effect::Rescan {
+            requester,
+            plan,
+            item,
+            issue,
+            asset,
+            ..
+        } => posture_core::escape_controls(&format!(
+            "{requester}/{plan} item {item}: {issue} on {asset}"
+        )),
+        _ => String::new(),
+    }
+}
+
+/// Rescans one item and records its outcome.
+async fn one(app: Arc<App>, scanner: Arc<Scanner>, effect: Effect) {
+    let Some(vendor) = still_pending(&app, &effect).await else {
+        return;
+    };
+    let deadline = scanner.config.policy.deadline;
+    // The scan ends at its deadline; a second of grace covers the rest.
+    let answer = tokio::time::timeout(
+        deadline + Duration::from_secs(1),
+        scanner.rescan(&effect, &vendor),
+    )
+    .await;
+    let (outcome, command) = match answer {
+        Ok(Ok(a)) => (a.outcome, a.command),
+        Ok(Err(HostError::OutsideFootprint(m))) => {
+            eprintln!(
+                "posture: rescan: {}: not sent: {}",
+                describe(&effect),
+                posture_core::escape_controls(&m)
+            );
+            return;
+        }
+        Ok(Err(e)) => {
+            eprintln!(
+                "posture: rescan: {}: {}",
+                describe(&effect),
+                posture_core::escape_controls(&e.to_string())
+            );
+            inconclusive(&effect)
+        }
+        Err(_) => {
+            eprintln!(
+                "posture: rescan: {}: not finished within {} ms",
+                describe(&effect),
+                deadline.as_millis()
+            );
+            inconclusive(&effect)
+        }
+    };
+    let recorded = match app.submit(HOST, command).await {
+        Ok(Response::Ok { .. }) => "recorded".to_owned(),
+        Ok(Response::Err { error, .. }) => format!("refused: {error}"),
+        Err(e) => format!("not recorded: {e:?}"),
+    };
+    eprintln!(
+        "posture: rescan: {}: {} ({})",
+        describe(&effect),
+        outcome_word(outcome),
+        posture_core::escape_controls(&recorded)
+    );
+}
+
+fn outcome_word(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Clean => "clean",
+        Outcome::Detected => "detected",
+        _ => "inconclusive",
+    }
+}
+
+fn inconclusive(e: &Effect) -> (Outcome, Command) {
+    let (requester, plan, item) = key(e).unwrap_or_default();
+    (
+        Outcome::Inconclusive,
+        Command::record_rescan(format!("{requester}/{plan}"), item, Outcome::Inconclusive),
+    )
+}
+
+/// Runs the worker until `stop` turns true: then the rescans in flight are
+/// abandoned (their items stay pending).
+pub(crate) async fn run(
+    app: Arc<App>,
+    scanner: Scanner,
+    parallel: usize,
+    mut rx: mpsc::UnboundedReceiver<Effect>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let scanner = Arc::new(scanner);
+    let permits = Arc::new(Semaphore::new(parallel.max(1)));
+    let in_flight: Arc<Mutex<HashSet<ItemKey>>> = Arc::default();
+    let mut tasks = JoinSet::new();
+    loop {
+        let effect = tokio::select! {
+            _ = stop.changed() => break,
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            e = rx.recv() => match e {
+                Some(e) => e,
+                None => break,
+            },
+        };
+        let Some(k) = key(&effect) else { continue };
+        let fresh = in_flight
+            .lock()
+            .map(|mut s| s.insert(k.clone()))
+            .unwrap_or(false);
+        if !fresh {
+            continue;
+        }
+        let (app, scanner, permits, in_flight) = (
+            app.clone(),
+            scanner.clone(),
+            permits.clone(),
+            in_flight.clone(),
+        );
+        tasks.spawn(async move {
+            if let Ok(_permit) = permits.acquire_owned().await {
+                one(app, scanner, effect).await;
+            }
+            if let Ok(mut s) = in_flight.lock() {
+                s.remove(&k);
+            }
+        });
+    }
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+}

@@ -3,6 +3,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http;
+pub mod serve;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -117,7 +117,9 @@ pub(crate) async fn around(State(app): State<Arc<App>>, req: Request, next: Next
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // `same-origin`, not `no-referrer`: with the latter, browsers send
+    // `Origin: null` on a form post, and the login form checks its origin.
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(csp) = HeaderValue::from_str(&app.csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);

@@ -108,7 +108,7 @@ header.top button{color:var(--header-ink);background:var(--header);border-color:
 .filters label{margin:0 0 2px}
 .filters select,.filters input{width:100%}
 .notice{border-left:4px solid var(--link);background:var(--subtle);padding:8px 12px;margin:8px 0}
-.notice.error{border-left-color:var(--grade-f)}
+.notice.error{border-left:4px solid var(--grade-f)}
 article.item{border-top:1px solid var(--rule);padding:12px 0}
 article.item h3{margin:0 0 6px}
 details.vendor{border:1px solid var(--rule);border-radius:8px;margin:8px 0;padding:6px 12px}

@@ -80,11 +80,11 @@ impl App {
     ) -> Result<Response, SubmitError> {
         let (reply, rx) = oneshot::channel();
         self.writer
-            .send(Msg::Run(Job {
+            .send(Msg::Run(Box::new(Job {
                 actor: actor.to_owned(),
                 command,
                 reply,
-            }))
+            })))
             .await
             .map_err(|_| SubmitError::ShuttingDown)?;
         match rx.await {

@@ -22,7 +22,7 @@ pub(crate) struct Job {
 }
 
 pub(crate) enum Msg {
-    Run(Job),
+    Run(Box<Job>),
     /// Finish what was sent before, then stop.
     Stop,
 }
@@ -52,12 +52,12 @@ pub(crate) fn run(
         };
         let mut jobs = Vec::new();
         match first {
-            Msg::Run(j) => jobs.push(j),
+            Msg::Run(j) => jobs.push(*j),
             Msg::Stop => break,
         }
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(Msg::Run(j)) => jobs.push(j),
+                Ok(Msg::Run(j)) => jobs.push(*j),
                 Ok(Msg::Stop) => {
                     stop = true;
                     break;

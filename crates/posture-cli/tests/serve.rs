@@ -668,6 +668,38 @@ fn web_routes(a: SocketAddr, t: &Tokens) {
     );
     assert_eq!((seen.status, missing.status), (404, 404));
     same_as_missing(&seen.text(), &missing.text(), "p1", "p9");
+    let seen = post_form(
+        a,
+        "/contacts",
+        Some(&gina),
+        &[
+            ("action", "resend"),
+            ("contact", "acme/c1"),
+            ("csrf", &gina_csrf),
+        ],
+    );
+    let missing = post_form(
+        a,
+        "/contacts",
+        Some(&gina),
+        &[
+            ("action", "resend"),
+            ("contact", "acme/c9"),
+            ("csrf", &gina_csrf),
+        ],
+    );
+    assert_eq!((seen.status, missing.status), (404, 404), "{}", seen.text());
+    same_as_missing(&seen.text(), &missing.text(), "c1", "c9");
+    let insights = get_page(a, "/insights", Some(&gina)).text();
+    assert!(
+        insights.contains(r#"<b>0</b><span><a href="/contacts">vendors contacted"#),
+        "{insights}"
+    );
+    let expectations = get_page(a, "/expectations", Some(&gina)).text();
+    assert!(
+        !expectations.contains("Payroll") && expectations.contains("no expectations"),
+        "{expectations}"
+    );
     // The vendor marks the item fixed through the form: a rescan is asked
     // for (its resolver answers nothing: it stays pending).
     let r = post_form(
@@ -865,6 +897,7 @@ fn sigterm_mid_load_loses_nothing_acknowledged() {
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     assert!(acked.len() >= at_signal && at_signal >= 400, "{at_signal}");
     let log = s.log_text();
+    assert!(!log.contains(&token) && !contains(&store_bytes(&store), &token));
     assert!(log.contains("posture: shutting down"), "{log}");
     assert!(log.contains("posture: stopped:"), "{log}");
 }

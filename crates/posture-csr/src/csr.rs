@@ -335,64 +335,153 @@ impl<M: ScoringModel> Aggregation for CsrV1<M> {
     }
 
     fn aggregate(&self, p: &ValidPortfolio) -> CsrResult {
+        let domains = p.domains.iter().map(|d| ScoredEntity {
+            kind: EntityKind::Domain,
+            id: d.domain.to_string(),
+            name: d.domain.to_string(),
+            in_use: true,
+            criticality: Criticality::default(),
+            fraction: self.model.score(&d.assessment).fraction,
+            open_risks: Vec::new(),
+        });
+        let vendors = p.vendors.iter().map(|v| ScoredEntity {
+            kind: EntityKind::Vendor,
+            id: v.id.clone(),
+            name: v.name.clone(),
+            in_use: v.in_use,
+            criticality: v.criticality,
+            fraction: v
+                .assessment
+                .as_ref()
+                .and_then(|a| self.model.score(a).fraction),
+            open_risks: v.open_risks.clone(),
+        });
+        let entities: Vec<ScoredEntity> = domains.chain(vendors).collect();
+        self.aggregate_scored(&p.organization, p.as_of, p.catalog.clone(), &entities)
+    }
+}
+
+/// One entity of a portfolio with its score already computed: what csr-v1
+/// aggregates. A host that keeps organisations' scores (a data lake, the
+/// batch path) aggregates from these without the findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScoredEntity {
+    /// An own domain or a vendor.
+    pub kind: EntityKind,
+    /// The domain name, or the vendor's id.
+    pub id: String,
+    /// The vendor's display name (the domain name for a domain).
+    pub name: String,
+    /// Whether the vendor is in use (always true for a domain).
+    pub in_use: bool,
+    /// The vendor's criticality (ignored for a domain).
+    pub criticality: Criticality,
+    /// The organisation's fraction from its scorecard; `None` without data
+    /// (counted as 1, and reported not rated).
+    pub fraction: Option<Decimal>,
+    /// Severities of the vendor's open questionnaire risks.
+    pub open_risks: Vec<Severity>,
+}
+
+impl ScoredEntity {
+    /// An own domain with its fraction.
+    pub fn domain(domain: impl Into<String>, fraction: Option<Decimal>) -> ScoredEntity {
+        let domain = domain.into();
+        ScoredEntity {
+            kind: EntityKind::Domain,
+            name: domain.clone(),
+            id: domain,
+            in_use: true,
+            criticality: Criticality::default(),
+            fraction,
+            open_risks: Vec::new(),
+        }
+    }
+
+    /// A vendor with its fraction.
+    pub fn vendor(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        in_use: bool,
+        criticality: Criticality,
+        fraction: Option<Decimal>,
+        open_risks: Vec<Severity>,
+    ) -> ScoredEntity {
+        ScoredEntity {
+            kind: EntityKind::Vendor,
+            id: id.into(),
+            name: name.into(),
+            in_use,
+            criticality,
+            fraction,
+            open_risks,
+        }
+    }
+}
+
+impl<M: ScoringModel> CsrV1<M> {
+    /// csr-v1 over entities already scored (own domains first, then
+    /// vendors, each in input order, as `aggregate` passes them): the same
+    /// result as [`Aggregation::aggregate`] when the fractions are the
+    /// entities' scorecard fractions.
+    pub fn aggregate_scored(
+        &self,
+        organization: &str,
+        as_of: Timestamp,
+        catalog: posture_core::CatalogRef,
+        entities: &[ScoredEntity],
+    ) -> CsrResult {
         let lambda = self.config.lambda;
         let mut sums = Sums::default();
         // (entity, kind, term, beta) for priorities.
         let mut entries: Vec<(String, EntityKind, Term, Decimal)> = Vec::new();
-        let domains: Vec<DomainScore> = p
-            .domains
-            .iter()
-            .map(|d| {
-                let card = self.model.score(&d.assessment);
-                let rated = card.fraction.is_some();
-                let s = card.fraction.unwrap_or(Decimal::ONE);
-                let beta = self.config.domain_weight;
-                let t = Term::new(beta, s, lambda);
-                sums.add(t);
-                entries.push((d.domain.to_string(), EntityKind::Domain, t, beta));
-                DomainScore {
-                    domain: d.domain.to_string(),
-                    score: round2(s * Decimal::ONE_HUNDRED),
-                    fraction: s,
-                    base_weight: beta,
-                    weight: t.weight,
-                    rated,
+        let mut domains: Vec<DomainScore> = Vec::new();
+        let mut vendors: Vec<VendorScore> = Vec::new();
+        for e in entities {
+            match e.kind {
+                EntityKind::Domain => {
+                    let s = e.fraction.unwrap_or(Decimal::ONE);
+                    let beta = self.config.domain_weight;
+                    let t = Term::new(beta, s, lambda);
+                    sums.add(t);
+                    entries.push((e.id.clone(), EntityKind::Domain, t, beta));
+                    domains.push(DomainScore {
+                        domain: e.id.clone(),
+                        score: round2(s * Decimal::ONE_HUNDRED),
+                        fraction: s,
+                        base_weight: beta,
+                        weight: t.weight,
+                        rated: e.fraction.is_some(),
+                    });
                 }
-            })
-            .collect();
-        let vendors: Vec<VendorScore> = p
-            .vendors
-            .iter()
-            .map(|v| {
-                let fraction = v
-                    .assessment
-                    .as_ref()
-                    .and_then(|a| self.model.score(a).fraction);
-                let raw = fraction.unwrap_or(Decimal::ONE);
-                let s = raw * self.questionnaire_factor(&v.open_risks);
-                let beta = if v.in_use {
-                    self.config.vendor_weight(v.criticality)
-                } else {
-                    Decimal::ZERO
-                };
-                let t = Term::new(beta, s, lambda);
-                sums.add(t);
-                entries.push((v.id.clone(), EntityKind::Vendor, t, beta));
-                VendorScore {
-                    id: v.id.clone(),
-                    name: v.name.clone(),
-                    in_use: v.in_use,
-                    criticality: v.criticality,
-                    raw_score: round2(raw * Decimal::ONE_HUNDRED),
-                    score: round2(s * Decimal::ONE_HUNDRED),
-                    fraction: s,
-                    base_weight: beta,
-                    weight: t.weight,
-                    open_questionnaire_risks: v.open_risks.len() as u32,
-                    rated: fraction.is_some(),
+                EntityKind::Vendor => {
+                    let raw = e.fraction.unwrap_or(Decimal::ONE);
+                    let s = raw * self.questionnaire_factor(&e.open_risks);
+                    let beta = if e.in_use {
+                        self.config.vendor_weight(e.criticality)
+                    } else {
+                        Decimal::ZERO
+                    };
+                    let t = Term::new(beta, s, lambda);
+                    sums.add(t);
+                    entries.push((e.id.clone(), EntityKind::Vendor, t, beta));
+                    vendors.push(VendorScore {
+                        id: e.id.clone(),
+                        name: e.name.clone(),
+                        in_use: e.in_use,
+                        criticality: e.criticality,
+                        raw_score: round2(raw * Decimal::ONE_HUNDRED),
+                        score: round2(s * Decimal::ONE_HUNDRED),
+                        fraction: s,
+                        base_weight: beta,
+                        weight: t.weight,
+                        open_questionnaire_risks: e.open_risks.len() as u32,
+                        rated: e.fraction.is_some(),
+                    });
                 }
-            })
-            .collect();
+            }
+        }
         let fraction = sums.fraction();
         let csr = fraction.map(|c| round2(c * Decimal::ONE_HUNDRED));
         let grade = csr.map_or(Grade::Insufficient, Grade::from_score);
@@ -416,12 +505,12 @@ impl<M: ScoringModel> Aggregation for CsrV1<M> {
             .map(|pr| pr.entity.clone())
             .collect();
         CsrResult {
-            organization: p.organization.clone(),
-            as_of: p.as_of,
+            organization: organization.to_owned(),
+            as_of,
             aggregation: CSR_V1.to_owned(),
             model: self.model.id().to_owned(),
             spec: SPEC.to_owned(),
-            catalog: p.catalog.clone(),
+            catalog,
             csr,
             fraction,
             grade,

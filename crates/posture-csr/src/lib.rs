@@ -34,8 +34,8 @@ mod portfolio;
 pub mod timeline;
 
 pub use csr::{
-    Aggregation, CSR_V1, CsrConfig, CsrResult, CsrV1, DomainScore, EntityKind, Priority, Sums,
-    TERM_SCALE, Term, VendorScore, quantize, sort_priorities,
+    Aggregation, CSR_V1, CsrConfig, CsrResult, CsrV1, DomainScore, EntityKind, Priority,
+    ScoredEntity, Sums, TERM_SCALE, Term, VendorScore, quantize, sort_priorities,
 };
 pub use index::PortfolioIndex;
 pub use portfolio::{

@@ -41,7 +41,7 @@ fn log_in(s: &Session, url: &str, token: &str) {
     let field = s.find("#token");
     s.type_into(&field, token);
     let button = s.find("form[action='/login'] button[type=submit]");
-    s.click(&button);
+    s.click_to_navigate(&button);
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     assert!(s.text(&tab).starts_with("Assigned to us"));
     s.screenshot(&dir.join("vendor-assigned.png"));
     let link = s.find("table a[href^='/plans/']");
-    s.click(&link);
+    s.click_to_navigate(&link);
     let page = s.source();
     assert!(
         page.contains("Why it matters:") && page.contains("How to fix it:"),
@@ -92,7 +92,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     let chip = "return document.querySelector('#item-0 .chip').textContent";
     assert_eq!(s.execute(chip), "open");
     let fixed = s.find("#item-0 button[value='fixed']");
-    s.click(&fixed);
+    s.click_to_navigate(&fixed);
     // The rescan runs in the background against the demo's DNS server.
     let until = Instant::now() + Duration::from_secs(60);
     loop {
@@ -121,7 +121,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     let s = driver.session(profile.path());
     log_in(&s, &url, &token("requester"));
     let nav = s.find("nav.toc a[href='/contacts']");
-    s.click(&nav);
+    s.click_to_navigate(&nav);
     assert!(
         s.source().contains("1 contact at 1 vendor"),
         "{}",
@@ -136,7 +136,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     let accepted = s.find("#invitation option[value='accepted']");
     s.click(&accepted);
     let apply = s.find("form[action='/contacts'] button[type=submit]");
-    s.click(&apply);
+    s.click_to_navigate(&apply);
     assert!(s.url().contains("invitation=accepted"), "{}", s.url());
     assert!(
         s.source().contains("1 contact at 1 vendor"),
@@ -146,7 +146,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     let none = s.find("#invitation option[value='none']");
     s.click(&none);
     let apply = s.find("form[action='/contacts'] button[type=submit]");
-    s.click(&apply);
+    s.click_to_navigate(&apply);
     assert!(s.url().contains("invitation=none"), "{}", s.url());
     let page = s.source();
     assert!(
@@ -161,7 +161,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     );
     s.screenshot(&dir.join("requester-filtered.png"));
     let insights = s.find("nav.toc a[href='/insights']");
-    s.click(&insights);
+    s.click_to_navigate(&insights);
     assert!(s.source().contains("vendors contacted"));
     s.screenshot(&dir.join("requester-insights.png"));
     drop(s);

@@ -186,13 +186,40 @@ impl Session {
             .unwrap_or_else(|| panic!("no `{css}` on {}", self.url()))
     }
 
-    /// Clicks an element (a link or a button: waits for the navigation).
+    /// Clicks an element (one that opens nothing: a `<summary>`, an
+    /// `<option>`).
     pub fn click(&self, element: &str) {
         self.cmd(
             "POST",
             &format!("/element/{element}/click"),
             Some(json!({})),
         );
+    }
+
+    /// Clicks a link or a submit button and waits (at most 30 s) until the
+    /// page it leads to has loaded. chromedriver's click returns before a
+    /// form's navigation has begun now and then, so the old document is
+    /// marked first and the wait ends only once a new, loaded one is there.
+    pub fn click_to_navigate(&self, element: &str) {
+        self.execute("window.__postureOld = true; return null");
+        self.click(element);
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            // During the navigation the driver may answer with an error
+            // (no document to run in yet): that is "not yet".
+            let done = self.try_execute(
+                "return window.__postureOld !== true && document.readyState === 'complete'",
+            );
+            if done == Some(Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "no new page loaded within 30 s of the click (at {})",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Types into an element.
@@ -219,6 +246,21 @@ impl Session {
             "/execute/sync",
             Some(json!({"script": script, "args": []})),
         )
+    }
+
+    /// Runs a script in the page; `None` when the driver answers with an
+    /// error.
+    pub fn try_execute(&self, script: &str) -> Option<Value> {
+        let body = json!({"script": script, "args": []}).to_string();
+        let r = request(
+            self.driver,
+            "POST",
+            &format!("/session/{}/execute/sync", self.id),
+            &[("Content-Type", "application/json")],
+            Some(body.as_bytes()),
+        )
+        .ok()?;
+        (r.status == 200).then(|| r.json()["value"].clone())
     }
 
     /// A PNG of the viewport, written to `path`.

@@ -416,6 +416,9 @@ struct PolicyArgs {
     /// Queries and probes in flight at once, per rescan.
     #[arg(long, value_name = "N", default_value_t = policy().concurrency)]
     concurrency: usize,
+    /// Queries or probes per second, per rescan (default: no limit).
+    #[arg(long, value_name = "N")]
+    rate: Option<u32>,
     /// TCP ports to probe: PORT or PORT=ISSUE (default: the built-in
     /// ports of each pending issue).
     #[arg(long, value_name = "LIST")]
@@ -430,6 +433,10 @@ struct ServerArgs {
     /// Rescans in flight at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     rescans: usize,
+    /// Wait before rescanning again an item whose rescan was inconclusive,
+    /// in milliseconds (doubling with each attempt, up to 64 times this).
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    rescan_retry: u64,
     /// Longest a request may take, in milliseconds (then `503`).
     #[arg(long, value_name = "MS", default_value_t = 30_000)]
     request_timeout: u64,
@@ -444,6 +451,7 @@ impl ServerArgs {
         serve_cmd::ServeOptions {
             listen,
             rescans: self.rescans,
+            rescan_retry_ms: self.rescan_retry,
             request_timeout_ms: self.request_timeout,
             secure_cookies: self.secure_cookies,
         }
@@ -765,6 +773,7 @@ fn run_text(command: Command) -> Result<String, CliError> {
                 timeout_ms: p.timeout,
                 deadline_ms: p.deadline,
                 concurrency: p.concurrency,
+                rate: p.rate,
                 ports: p.ports,
                 web: p.web.options(),
             };

@@ -36,6 +36,8 @@ pub struct Policy {
     pub deadline_ms: u64,
     /// `--concurrency`.
     pub concurrency: usize,
+    /// `--rate`.
+    pub rate: Option<u32>,
     /// `--ports`.
     pub ports: Option<String>,
     /// Web and TLS settings, `--connect-within`.
@@ -56,6 +58,7 @@ pub fn scanner(p: &Policy, catalog: Arc<posture::Catalog>) -> Result<Scanner, Cl
     scanner.config.policy.timeout = Duration::from_millis(p.timeout_ms.max(1));
     scanner.config.policy.deadline = Duration::from_millis(p.deadline_ms.max(1));
     scanner.config.policy.concurrency = p.concurrency.max(1);
+    scanner.config.policy.rate = p.rate;
     scanner
         .config
         .validate()
@@ -70,6 +73,8 @@ pub struct ServeOptions {
     pub listen: String,
     /// `--rescans`.
     pub rescans: usize,
+    /// `--rescan-retry` (ms).
+    pub rescan_retry_ms: u64,
     /// `--request-timeout` (ms).
     pub request_timeout_ms: u64,
     /// `--secure-cookies`.
@@ -91,6 +96,7 @@ pub fn serve_on(
     config.catalog = catalog;
     config.scanner = scanner;
     config.rescans = o.rescans.max(1);
+    config.rescan_retry = Duration::from_millis(o.rescan_retry_ms.max(1));
     config.request_timeout = Duration::from_millis(o.request_timeout_ms.max(1));
     config.secure_cookies = o.secure_cookies;
     let summary = rt.block_on(async {

@@ -147,9 +147,17 @@ fn refuses_strangers(addr: SocketAddr, method: &str, path: &str, body: Option<&s
             r.text()
         );
         assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+        let e: posture_server::ApiError = typed(&r);
+        assert_eq!(e.error.code, "unauthorized");
         bodies.push(r.text());
     }
     assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
+}
+
+/// Reads an API body as the schema'd type it is documented as.
+fn typed<T: serde::de::DeserializeOwned>(r: &common::http::Reply) -> T {
+    serde_json::from_slice(&r.body)
+        .unwrap_or_else(|e| panic!("not a {} ({e}): {}", std::any::type_name::<T>(), r.text()))
 }
 
 /// The one "not found" of a reference the caller may not see equals that
@@ -217,6 +225,7 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["ok"], true);
+    let _: posture_plan::Response = typed(&r);
     assert_eq!(
         r.json()["events"][0]["actor"],
         "alice",
@@ -240,6 +249,7 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
     );
     assert_eq!((seen.status, missing.status), (404, 404), "{}", seen.text());
     same_as_missing(&seen.text(), &missing.text(), "p1", "p9");
+    let _: posture_plan::Response = typed(&seen);
     // The actor is the token's, whatever the body says: an `actor` field
     // is refused, and `host` commands need a host token.
     let r = post_json(
@@ -308,6 +318,7 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
     let r = get(a, "/api/v1/plans?view=assigned", Some(&t.victor));
     assert_eq!(r.status, 200);
     assert_eq!(r.json()[0]["plan"], "p1");
+    let _: Vec<posture_plan::query::PlanView> = typed(&r);
     let r = get(a, "/api/v1/plans?view=sent", Some(&t.alice));
     assert_eq!(r.json().as_array().unwrap().len(), 1);
     for view in ["assigned", "sent"] {
@@ -330,16 +341,20 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
         let r = get(a, &format!("/api/v1/plans/{id}"), Some(token));
         assert_eq!(r.status, 200, "{id}: {}", r.text());
         assert_eq!(r.json()["items"][0]["issue"], "spf_missing");
+        let _: posture_plan::query::PlanView = typed(&r);
     }
     let seen = get(a, "/api/v1/plans/acme/p1", Some(&t.gina));
     let missing = get(a, "/api/v1/plans/acme/p9", Some(&t.gina));
     assert_eq!((seen.status, missing.status), (404, 404));
+    let e: posture_server::ApiError = typed(&seen);
+    assert_eq!(e.error.code, "not_found");
     same_as_missing(&seen.text(), &missing.text(), "p1", "p9");
 
     // GET /api/v1/contacts (with the contact manager's filters)
     refuses_strangers(a, "GET", "/api/v1/contacts", None);
     let r = get(a, "/api/v1/contacts", Some(&t.alice));
     assert_eq!(r.json()[0]["contact"], "c1", "{}", r.text());
+    let _: Vec<posture_plan::query::ContactRow> = typed(&r);
     for (q, n) in [
         ("invitation=accepted", 1),
         ("invitation=pending", 0),
@@ -369,6 +384,7 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
     refuses_strangers(a, "GET", "/api/v1/contacts/c1/history", None);
     let r = get(a, "/api/v1/contacts/c1/history", Some(&t.alice));
     assert_eq!(r.status, 200);
+    let _: Vec<posture_plan::query::HistoryEntry> = typed(&r);
     assert!(r.json().as_array().unwrap().len() >= 3, "{}", r.text());
     let seen = get(a, "/api/v1/contacts/acme%2Fc1/history", Some(&t.gina));
     let missing = get(a, "/api/v1/contacts/acme%2Fc9/history", Some(&t.gina));
@@ -377,10 +393,8 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
 
     // GET /api/v1/insights
     refuses_strangers(a, "GET", "/api/v1/insights", None);
-    assert_eq!(
-        get(a, "/api/v1/insights", Some(&t.alice)).json()["vendors_contacted"],
-        1
-    );
+    let i: posture_plan::query::Insights = typed(&get(a, "/api/v1/insights", Some(&t.alice)));
+    assert_eq!(i.vendors_contacted, 1);
     let g = get(a, "/api/v1/insights", Some(&t.gina)).json();
     assert_eq!(
         (g["vendors_contacted"].clone(), g["plans_open"].clone()),
@@ -391,6 +405,7 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
     refuses_strangers(a, "GET", "/api/v1/vendors/pay/questionnaire-risks", None);
     let r = get(a, "/api/v1/vendors/pay/questionnaire-risks", Some(&t.alice));
     assert_eq!(r.json()[0]["id"], "q1:mfa", "{}", r.text());
+    let _: Vec<posture_plan::QuestionnaireRiskView> = typed(&r);
     assert_eq!(
         get(a, "/api/v1/vendors/pay/questionnaire-risks", Some(&t.gina)).json(),
         json!([])
@@ -401,6 +416,8 @@ fn every_api_route_with_good_missing_wrong_and_other_org_tokens() {
     refuses_strangers(a, "GET", "/api/v1/outbox", None);
     let r = get(a, "/api/v1/outbox", Some(&t.host));
     assert_eq!(r.status, 200);
+    let page: posture_server::OutboxPage = typed(&r);
+    assert!(page.next > 0 && !page.emails.is_empty());
     let emails = r.json()["emails"].as_array().unwrap().clone();
     let once = emails
         .iter()
@@ -971,4 +988,124 @@ fn token_commands_refuse_what_they_cannot_do() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Polls `f` every 100 ms until it is true; fails after `secs` seconds
+/// saying `what`.
+fn wait_until(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let until = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(Instant::now() < until, "not within {secs} s: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A rescan the resolver cannot answer stays pending and is tried again,
+/// with a growing wait, until one concludes: the item is then verified.
+#[test]
+fn an_inconclusive_rescan_is_tried_again_until_it_concludes() {
+    use posture_sandbox::{Fault, World};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let victor = issue(&store, Some("victor"));
+    let mut world = World::new();
+    world.fault("pay.example", Fault::ServFail);
+    let (ns, changes) = common::live_sandbox(world);
+    let ns = ns.to_string();
+    let mut s = Served::serve(
+        &store,
+        &[
+            "--nameserver",
+            &ns,
+            "--timeout",
+            "300",
+            "--deadline",
+            "3000",
+            "--rescan-retry",
+            "200",
+        ],
+    );
+    let a = s.addr;
+    let r = command(
+        a,
+        &victor,
+        json!({"type": "mark_fixed", "plan": "acme/p1", "item": "i1"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let status = || {
+        get(a, "/api/v1/plans/acme/p1", Some(&victor)).json()["items"][0]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    wait_until(60, "two retries", || {
+        s.log_text().matches("trying again in").count() >= 2
+    });
+    assert_eq!(status(), "pending_rescan");
+    let log = s.log_text();
+    assert!(
+        log.contains("trying again in 200 ms") && log.contains("trying again in 400 ms"),
+        "the wait doubles: {log}"
+    );
+    changes
+        .send(Box::new(|w: &mut World| {
+            w.clear_fault("pay.example");
+            w.txt("pay.example", "v=spf1 -all");
+        }))
+        .unwrap();
+    wait_until(60, "the item verified", || status() == "verified");
+    assert!(s.terminate().success());
+    assert!(
+        s.log_text().contains("clean (recorded)"),
+        "{}",
+        s.log_text()
+    );
+}
+
+/// A request whose body never comes is answered 503 at the request
+/// timeout, and a client that never finishes its request does not hold
+/// the shutdown: SIGTERM stops the server within the timeout and a bit.
+#[test]
+fn a_stalled_request_times_out_and_never_holds_the_shutdown() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let alice = issue(&store, Some("alice"));
+    let mut s = Served::serve(&store, &["--request-timeout", "1000"]);
+    let a = s.addr;
+    let mut stalled = std::net::TcpStream::connect(a).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let start = Instant::now();
+    write!(
+        stalled,
+        "POST /api/v1/commands HTTP/1.1\r\nHost: {a}\r\nAuthorization: Bearer {alice}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    .unwrap();
+    let mut answer = [0u8; 4096];
+    let n = stalled.read(&mut answer).unwrap();
+    let took = start.elapsed();
+    let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("\"timeout\""), "{text}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // Headers that never end, on a connection held open.
+    let mut endless = std::net::TcpStream::connect(a).unwrap();
+    endless
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    let status = s.terminate();
+    let took = start.elapsed();
+    assert!(status.success(), "{status:?}: {}", s.log_text());
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert!(
+        s.log_text().contains("not waiting for them"),
+        "{}",
+        s.log_text()
+    );
+    drop(endless);
 }

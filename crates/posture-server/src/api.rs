@@ -6,25 +6,16 @@ use crate::http::{
     error_json, for_actor, json, no_such_resource, pairs, status_of, submit_failed, unauthorized,
 };
 use crate::tokens::Principal;
+use crate::wire::{CommandRequest, OutboxPage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use posture_core::Timestamp;
+use posture_plan::WorkflowError;
 use posture_plan::query as q;
-use posture_plan::{Command, WorkflowError};
-use serde::Deserialize;
 use std::sync::Arc;
-
-/// The body of `POST /api/v1/commands`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CommandBody {
-    command: Command,
-    #[serde(default)]
-    request_id: Option<String>,
-}
 
 fn authed(app: &App, headers: &HeaderMap) -> Result<Principal, Response> {
     app.bearer(headers).ok_or_else(unauthorized)
@@ -80,7 +71,7 @@ pub(crate) async fn command(
         Ok(t) => t,
         Err(r) => return for_actor(r, &p.actor),
     };
-    let parsed: CommandBody = match posture_core::from_json_str(&text) {
+    let parsed: CommandRequest = match posture_core::from_json_str(&text) {
         Ok(b) => b,
         Err(e) => return for_actor(bad_request(&e.to_string()), &p.actor),
     };
@@ -212,17 +203,15 @@ pub(crate) async fn history(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let store = app.store.lock().await;
-    let h = match store.events() {
-        Ok(events) => q::history(store.state(), &events, &p.actor, &id),
-        Err(e) => {
+    let h = match app.history(&p.actor, &id).await {
+        Ok(h) => h,
+        Err(m) => {
             return for_actor(
-                error_json(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
+                error_json(StatusCode::INTERNAL_SERVER_ERROR, "store", &m),
                 &p.actor,
             );
         }
     };
-    drop(store);
     for_actor(
         match h {
             Ok(v) => json(StatusCode::OK, &v),
@@ -313,10 +302,7 @@ pub(crate) async fn outbox(
         match rows {
             Ok(emails) => {
                 let next = emails.last().map_or(after, |e| e.seq);
-                json(
-                    StatusCode::OK,
-                    &serde_json::json!({"emails": emails, "next": next}),
-                )
+                json(StatusCode::OK, &OutboxPage { emails, next })
             }
             Err(m) => error_json(StatusCode::INTERNAL_SERVER_ERROR, "store", &m),
         },

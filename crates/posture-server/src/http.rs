@@ -41,7 +41,12 @@ pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Respon
 pub(crate) fn error_json(status: StatusCode, code: &str, message: &str) -> Response {
     json(
         status,
-        &serde_json::json!({"error": {"code": code, "message": message}}),
+        &crate::wire::ApiError {
+            error: posture_plan::WorkflowError {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            },
+        },
     )
 }
 

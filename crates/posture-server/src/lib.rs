@@ -21,9 +21,15 @@
 //! - Writes go through one writer thread that group-commits the commands
 //!   waiting; every response is sent after the commit it reports. E-mail
 //!   effects are written to the outbox (`server_outbox`) in the same
-//!   transaction ([`outbox`]); rescan requests are answered by a
-//!   background worker through [`posture::host::Scanner::rescan`] and
-//!   recorded as the host.
+//!   transaction, for a mail integration to read with a host token
+//!   ([`OutboxPage`]); the server sends no mail. Rescan requests are
+//!   answered by a background worker through
+//!   [`posture::host::Scanner::rescan`], a few at a time, and recorded as
+//!   the host; an inconclusive rescan is tried again later, with a growing
+//!   wait.
+//! - The API's own bodies ([`CommandRequest`], [`OutboxPage`],
+//!   [`ApiError`]) have JSON Schemas ([`api_schemas`]); the rest are the
+//!   workflow's types, as the CLI prints them.
 //! - Every request is bounded by the request timeout and the 1 MiB body
 //!   limit (`413`), and logged as one line on stderr (method, path,
 //!   status, duration, user; never a token).
@@ -55,6 +61,7 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
 // Handlers return their early answer (a 401, a 400) as the error of a
 // `Result<_, Response>`: it is built once, moved once, and only on that
 // path, so boxing it would buy nothing.
@@ -65,16 +72,18 @@ mod app;
 mod error;
 mod filters;
 mod http;
-pub mod outbox;
+mod outbox;
 mod rescan;
 mod secret;
 mod server;
 pub mod tokens;
 mod web;
+mod wire;
 mod writer;
 
 pub use error::ServerError;
 pub use server::{BODY_LIMIT, Server, ServerConfig, Summary, shutdown_signal};
+pub use wire::{ApiError, CommandRequest, OutboxEntry, OutboxPage, api_schemas};
 pub use writer::WriterStats;
 
 #[cfg(test)]

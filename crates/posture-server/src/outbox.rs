@@ -7,10 +7,10 @@
 //! effects included; its e-mails are written once (keyed by actor, request
 //! id and the effect's place).
 
+use crate::wire::OutboxEntry;
 use posture_core::Timestamp;
 use posture_plan::{Effect, Request, Response};
 use rusqlite::{Connection, params};
-use serde::Serialize;
 
 /// Writes the e-mails of `responses` (answers to `requests`, in order).
 pub(crate) fn write(
@@ -42,18 +42,6 @@ pub(crate) fn write(
     Ok(())
 }
 
-/// One e-mail waiting in the outbox.
-#[derive(Debug, Clone, Serialize)]
-pub struct OutboxEntry {
-    /// Its place in the outbox (increasing): read on with `?after=SEQ`.
-    pub seq: i64,
-    /// When the command that asked for it was decided (RFC 3339).
-    pub at: String,
-    /// The effect: `{"type": "email", "template", "to", "requester",
-    /// "plan"?}`.
-    pub email: serde_json::Value,
-}
-
 /// Up to `limit` e-mails after `after`, oldest first.
 pub(crate) fn read(
     conn: &Connection,
@@ -68,7 +56,13 @@ pub(crate) fn read(
         Ok(OutboxEntry {
             seq: r.get(0)?,
             at: r.get(1)?,
-            email: serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+            email: serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    2,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
         })
     })?;
     rows.collect()

@@ -6,9 +6,12 @@
 //! the host actor. At start it also takes every item already pending.
 //!
 //! An item whose rescan fails or runs out of time is recorded as
-//! inconclusive and stays pending; an asset outside the footprint is
-//! reported and nothing is sent. Items still being rescanned at shutdown
-//! stay pending, and are taken again at the next start.
+//! inconclusive (which changes nothing: it stays pending) and is rescanned
+//! again later: after the retry delay, then after twice that, and so on up
+//! to 64 times the delay between attempts, until a rescan concludes. An
+//! asset outside the footprint is reported and nothing is sent. Items
+//! still being rescanned or waiting for a retry at shutdown stay pending,
+//! and are taken again at the next start.
 
 use crate::app::App;
 use posture::host::{HostError, Scanner};
@@ -96,16 +99,22 @@ fn describe(e: &Effect) -> String {
     }
 }
 
-/// Rescans one item and records its outcome.
-async fn one(app: Arc<App>, scanner: Arc<Scanner>, effect: Effect) {
-    let Some(vendor) = still_pending(&app, &effect).await else {
-        return;
+/// The longest wait between two attempts, in retry delays.
+const MAX_BACKOFF: u32 = 64;
+
+/// Rescans one item and records its outcome. Returns whether the item is
+/// settled for the worker: it is no longer pending, its rescan concluded,
+/// or it cannot be rescanned (outside the footprint); `false` when the
+/// rescan was inconclusive and is worth another attempt.
+async fn one(app: &App, scanner: &Scanner, effect: &Effect) -> bool {
+    let Some(vendor) = still_pending(app, effect).await else {
+        return true;
     };
     let deadline = scanner.config.policy.deadline;
     // The scan ends at its deadline; a second of grace covers the rest.
     let answer = tokio::time::timeout(
         deadline + Duration::from_secs(1),
-        scanner.rescan(&effect, &vendor),
+        scanner.rescan(effect, &vendor),
     )
     .await;
     let (outcome, command) = match answer {
@@ -113,39 +122,41 @@ async fn one(app: Arc<App>, scanner: Arc<Scanner>, effect: Effect) {
         Ok(Err(HostError::OutsideFootprint(m))) => {
             eprintln!(
                 "posture: rescan: {}: not sent: {}",
-                describe(&effect),
+                describe(effect),
                 posture_core::escape_controls(&m)
             );
-            return;
+            return true;
         }
         Ok(Err(e)) => {
             eprintln!(
                 "posture: rescan: {}: {}",
-                describe(&effect),
+                describe(effect),
                 posture_core::escape_controls(&e.to_string())
             );
-            inconclusive(&effect)
+            inconclusive(effect)
         }
         Err(_) => {
             eprintln!(
                 "posture: rescan: {}: not finished within {} ms",
-                describe(&effect),
+                describe(effect),
                 deadline.as_millis()
             );
-            inconclusive(&effect)
+            inconclusive(effect)
         }
     };
-    let recorded = match app.submit(HOST, command).await {
-        Ok(Response::Ok { .. }) => "recorded".to_owned(),
-        Ok(Response::Err { error, .. }) => format!("refused: {error}"),
-        Err(e) => format!("not recorded: {e:?}"),
+    let (recorded, settled) = match app.submit(HOST, command).await {
+        Ok(Response::Ok { .. }) => ("recorded".to_owned(), outcome != Outcome::Inconclusive),
+        // Refused: the item changed meanwhile (no longer pending).
+        Ok(Response::Err { error, .. }) => (format!("refused: {error}"), true),
+        Err(e) => (format!("not recorded: {e:?}"), false),
     };
     eprintln!(
         "posture: rescan: {}: {} ({})",
-        describe(&effect),
+        describe(effect),
         outcome_word(outcome),
         posture_core::escape_controls(&recorded)
     );
+    settled
 }
 
 fn outcome_word(o: Outcome) -> &'static str {
@@ -164,12 +175,15 @@ fn inconclusive(e: &Effect) -> (Outcome, Command) {
     )
 }
 
-/// Runs the worker until `stop` turns true: then the rescans in flight are
-/// abandoned (their items stay pending).
+/// Runs the worker until `stop` turns true: then the rescans in flight,
+/// and those waiting for a retry, are abandoned (their items stay
+/// pending). A rescan that was inconclusive is tried again after `retry`,
+/// then after twice that, up to [`MAX_BACKOFF`] times `retry`.
 pub(crate) async fn run(
     app: Arc<App>,
     scanner: Scanner,
     parallel: usize,
+    retry: Duration,
     mut rx: mpsc::UnboundedReceiver<Effect>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -201,8 +215,23 @@ pub(crate) async fn run(
             in_flight.clone(),
         );
         tasks.spawn(async move {
-            if let Ok(_permit) = permits.acquire_owned().await {
-                one(app, scanner, effect).await;
+            let mut wait = retry;
+            loop {
+                // The permit is held for the rescan only, not the wait.
+                let settled = match permits.clone().acquire_owned().await {
+                    Ok(_permit) => one(&app, &scanner, &effect).await,
+                    Err(_) => true,
+                };
+                if settled {
+                    break;
+                }
+                eprintln!(
+                    "posture: rescan: {}: trying again in {} ms",
+                    describe(&effect),
+                    wait.as_millis()
+                );
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(retry * MAX_BACKOFF);
             }
             if let Ok(mut s) = in_flight.lock() {
                 s.remove(&k);

@@ -32,10 +32,16 @@ pub struct ServerConfig {
     pub scanner: Scanner,
     /// Rescans in flight at once.
     pub rescans: usize,
+    /// How long an item whose rescan was inconclusive waits before it is
+    /// rescanned again (the wait doubles with each attempt, up to 64 times
+    /// this).
+    pub rescan_retry: Duration,
     /// Longest a request may take before it is answered `503`.
     pub request_timeout: Duration,
-    /// Mark the session cookie `Secure` (the server is reached over TLS,
-    /// through a proxy that terminates it).
+    /// Always mark the session cookie `Secure` (the server is reached over
+    /// TLS, through a proxy that terminates it). Without it, a login whose
+    /// request says it came over HTTPS (`X-Forwarded-Proto: https`, or
+    /// `Forwarded: proto=https`) gets a `Secure` cookie too.
     pub secure_cookies: bool,
     /// The catalog commands are decided with.
     pub catalog: Arc<Catalog>,
@@ -43,7 +49,9 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// The defaults for a store: the default scanner, 4 rescans at once,
-    /// 30 s per request, cookies without `Secure`, the built-in catalog.
+    /// a minute before an inconclusive rescan is tried again, 30 s per
+    /// request, cookies without `Secure` (unless a proxy says the request
+    /// came over HTTPS), the built-in catalog.
     ///
     /// ```
     /// let c = posture_server::ServerConfig::new("plans.sqlite");
@@ -54,6 +62,7 @@ impl ServerConfig {
             store: store.into(),
             scanner: Scanner::default(),
             rescans: 4,
+            rescan_retry: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
             secure_cookies: false,
             catalog: Catalog::builtin(),
@@ -82,6 +91,7 @@ pub struct Server {
     rescan_rx: mpsc::UnboundedReceiver<posture_plan::Effect>,
     scanner: Scanner,
     rescans: usize,
+    rescan_retry: Duration,
 }
 
 impl std::fmt::Debug for Server {
@@ -151,6 +161,7 @@ impl Server {
         let (writer_tx, writer_rx) = mpsc::channel(4096);
         let app = Arc::new(App::new(
             Arc::new(Mutex::new(store)),
+            config.store.clone(),
             writer_tx,
             tables,
             config.secure_cookies,
@@ -167,6 +178,7 @@ impl Server {
             rescan_rx,
             scanner,
             rescans: config.rescans,
+            rescan_retry: config.rescan_retry.max(Duration::from_millis(1)),
         })
     }
 
@@ -182,7 +194,10 @@ impl Server {
     /// new connection is taken, the requests in flight are answered (their
     /// commands committed first), the rescans in flight are abandoned
     /// (their items stay pending, for the next start), and the writer
-    /// commits what it was sent before it stops.
+    /// commits what it was sent before it stops. Connections still open
+    /// one request timeout (and a second) after the signal, such as a
+    /// client that never finishes sending its request, are not waited for:
+    /// a command they sent later is answered `503` and not run.
     ///
     /// # Errors
     /// Serving failed (the socket).
@@ -198,6 +213,7 @@ impl Server {
             rescan_rx,
             scanner,
             rescans,
+            rescan_retry,
         } = self;
         let stats = Arc::new(WriterStats::default());
         let writer = {
@@ -211,12 +227,31 @@ impl Server {
             app.clone(),
             scanner,
             rescans,
+            rescan_retry,
             rescan_rx,
             stop_rx,
         ));
-        let served = axum::serve(listener, router(app.clone()))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = signalled_tx.send(());
+        };
+        let grace = app.request_timeout + Duration::from_secs(1);
+        let served = tokio::select! {
+            r = axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown) => r,
+            () = async {
+                if signalled_rx.await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                tokio::time::sleep(grace).await;
+            } => {
+                eprintln!(
+                    "posture: warning: connections still open {} ms after the signal: not waiting for them",
+                    grace.as_millis()
+                );
+                Ok(())
+            }
+        };
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = app.writer.send(Msg::Stop).await;

@@ -5,7 +5,7 @@
 //! `server_*` so they never meet: `server_tokens` (one row per token: an
 //! id, the SHA-256 digest of the token, the actor, whether it is a host
 //! token, a label, when it was issued and revoked) and `server_outbox`
-//! (see [`crate::outbox`]). The token itself is printed once, when it is
+//! (see [`crate::OutboxEntry`]). The token itself is printed once, when it is
 //! issued, and stored nowhere.
 
 use crate::ServerError;

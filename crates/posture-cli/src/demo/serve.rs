@@ -42,6 +42,7 @@ pub(super) fn run(
     let options = ServeOptions {
         listen: addr.to_owned(),
         rescans: 4,
+        rescan_retry_ms: 5_000,
         request_timeout_ms: 30_000,
         secure_cookies: false,
     };

@@ -134,7 +134,7 @@ pub(crate) async fn login(
         );
     }
     let mut r = see_other("/plans?view=assigned");
-    if let Ok(v) = HeaderValue::from_str(&app.set_cookie(&cookie)) {
+    if let Ok(v) = HeaderValue::from_str(&app.set_cookie(&cookie, &headers)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     crate::http::for_actor(r, &p.actor)
@@ -177,7 +177,7 @@ pub(crate) async fn logout(
     };
     app.end_session(&headers);
     let mut r = see_other("/login");
-    if let Ok(v) = HeaderValue::from_str(&app.clear_cookie()) {
+    if let Ok(v) = HeaderValue::from_str(&app.clear_cookie(&headers)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     crate::http::for_actor(r, &s.actor)
@@ -832,11 +832,20 @@ pub(crate) async fn history(
         Err(r) => return r,
     };
     let reference = format!("{org}/{id}");
-    let h = {
-        let store = app.store.lock().await;
-        match store.events() {
-            Ok(events) => q::history(store.state(), &events, &s.actor, &reference),
-            Err(e) => Err(posture_plan::WorkflowError::invalid(e.to_string())),
+    let h = match app.history(&s.actor, &reference).await {
+        Ok(h) => h,
+        Err(m) => {
+            let v = viewer(&app, &s).await;
+            return html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                problem_page(
+                    &v,
+                    "Not read",
+                    &format!("the store failed: {m}"),
+                    "/contacts",
+                ),
+                Some(&s.actor),
+            );
         }
     };
     let v = viewer(&app, &s).await;

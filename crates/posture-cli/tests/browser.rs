@@ -36,8 +36,40 @@ fn charts_rendered(s: &Session) {
     assert_eq!(v[0], v[1], "charts laid out: {v}");
 }
 
+/// What a screen reader or a keyboard user would miss on the page: a
+/// language, one `h1`, a label for every field, a name for every button
+/// and link, a caption for every table, and nothing loaded from outside
+/// (no `src`, no `<link>`). Fails naming each problem.
+fn accessible(s: &Session) {
+    let problems = s.execute(
+        r#"const p = [];
+        if (!document.documentElement.lang) p.push('no lang');
+        if (document.querySelectorAll('h1').length !== 1) p.push('not one h1');
+        const named = e => (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
+            || e.textContent.trim() || e.value || '').length > 0;
+        for (const f of document.querySelectorAll('input, select, textarea')) {
+            if (f.type === 'hidden') continue;
+            if (f.labels.length === 0 && !f.getAttribute('aria-label')) p.push('unlabelled ' + f.outerHTML);
+        }
+        for (const b of document.querySelectorAll('button, a')) {
+            if (!named(b)) p.push('unnamed ' + b.outerHTML);
+        }
+        for (const t of document.querySelectorAll('table')) {
+            if (!t.querySelector('caption')) p.push('table without caption');
+        }
+        for (const e of document.querySelectorAll('[src], link, iframe, object, embed')) {
+            p.push('loads ' + e.outerHTML);
+        }
+        const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+        if (new Set(ids).size !== ids.length) p.push('duplicate ids');
+        return p;"#,
+    );
+    assert_eq!(problems, Value::Array(vec![]), "on {}", s.url());
+}
+
 fn log_in(s: &Session, url: &str, token: &str) {
     s.goto(url);
+    accessible(s);
     let field = s.find("#token");
     s.type_into(&field, token);
     let button = s.find("form[action='/login'] button[type=submit]");
@@ -78,6 +110,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     assert!(page.contains("Assigned to us (1)"), "{page}");
     let tab = s.find(".tabs a[aria-current='page']");
     assert!(s.text(&tab).starts_with("Assigned to us"));
+    accessible(&s);
     s.screenshot(&dir.join("vendor-assigned.png"));
     let link = s.find("table a[href^='/plans/']");
     s.click_to_navigate(&link);
@@ -87,6 +120,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
         "{page}"
     );
     charts_rendered(&s);
+    accessible(&s);
     s.screenshot(&dir.join("vendor-plan.png"));
     let plan_url = s.url();
     let chip = "return document.querySelector('#item-0 .chip').textContent";
@@ -113,6 +147,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
         s.source().contains("1 verified"),
         "the progress chart counts it"
     );
+    accessible(&s);
     s.screenshot(&dir.join("vendor-verified.png"));
     drop(s);
 
@@ -132,6 +167,7 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
     assert!(
         s.source().contains("Resend the invitation") || s.source().contains("Engagement history")
     );
+    accessible(&s);
     s.screenshot(&dir.join("requester-contacts.png"));
     let accepted = s.find("#invitation option[value='accepted']");
     s.click(&accepted);
@@ -159,11 +195,30 @@ fn a_vendor_fixes_an_item_and_a_requester_filters_contacts_in_the_browser() {
             || page.contains(r#"value="none" selected"#),
         "the filter stays chosen"
     );
+    accessible(&s);
     s.screenshot(&dir.join("requester-filtered.png"));
     let insights = s.find("nav.toc a[href='/insights']");
     s.click_to_navigate(&insights);
     assert!(s.source().contains("vendors contacted"));
+    accessible(&s);
     s.screenshot(&dir.join("requester-insights.png"));
+    let expectations = s.find("nav.toc a[href='/expectations']");
+    s.click_to_navigate(&expectations);
+    assert!(s.source().contains("Set an expectation"));
+    accessible(&s);
+    let contacts = s.find("nav.toc a[href='/contacts']");
+    s.click_to_navigate(&contacts);
+    let vendor_row = s.find("details.vendor summary");
+    s.click(&vendor_row);
+    let history = s.find("a[href$='/history']");
+    s.click_to_navigate(&history);
+    assert!(
+        s.source().contains("Engagement history of"),
+        "{}",
+        s.source()
+    );
+    accessible(&s);
+    s.screenshot(&dir.join("requester-history.png"));
     drop(s);
 
     let status = demo.terminate();

@@ -1109,3 +1109,109 @@ fn a_stalled_request_times_out_and_never_holds_the_shutdown() {
     );
     drop(endless);
 }
+
+/// Text that would run as script or load something if a page did not
+/// escape it, in every field a person types: an organisation's and a
+/// user's name, a plan's title, messages, a vendor's information, a
+/// contact's name and title, an expectation's suggested issues. Every page
+/// shows it as text.
+#[test]
+fn hostile_text_is_shown_as_text_on_every_page() {
+    const EVIL: &str = r#"</textarea>"><script>alert(1)</script><img src=x onerror=alert(2)>"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plans.sqlite");
+    let cmds: Vec<(&str, Value)> = vec![
+        (
+            "host",
+            json!({"type": "register_organization", "org": "acme", "name": EVIL, "domains": ["acme.example"]}),
+        ),
+        (
+            "host",
+            json!({"type": "register_organization", "org": "pay", "name": EVIL, "domains": ["pay.example"]}),
+        ),
+        (
+            "host",
+            json!({"type": "register_user", "user": "alice", "org": "acme", "name": EVIL, "email": "alice@acme.example"}),
+        ),
+        (
+            "host",
+            json!({"type": "register_user", "user": "victor", "org": "pay", "name": EVIL, "email": "victor@pay.example"}),
+        ),
+        (
+            "alice",
+            json!({"type": "create_plan", "plan": "p1", "vendor": "pay", "assignee": "victor", "title": EVIL, "target": {"grade": "B"}, "due": "2030-12-01T00:00:00Z"}),
+        ),
+        (
+            "alice",
+            json!({"type": "add_plan_item", "plan": "p1", "item": "i1", "issue": "spf_missing", "asset": "pay.example"}),
+        ),
+        ("alice", json!({"type": "send_plan", "plan": "p1"})),
+        (
+            "alice",
+            json!({"type": "post_message", "plan": "p1", "text": EVIL}),
+        ),
+        (
+            "victor",
+            json!({"type": "provide_info", "plan": "acme/p1", "item": "i1", "kind": "dispute", "text": EVIL}),
+        ),
+        (
+            "alice",
+            json!({"type": "add_contact", "contact": "c1", "vendor": "pay", "name": EVIL, "title": EVIL, "email": "carol@pay.example"}),
+        ),
+        (
+            "alice",
+            json!({"type": "send_invitation", "contact": "c1", "message": EVIL}),
+        ),
+        (
+            "alice",
+            json!({"type": "set_expectation", "vendor": "pay", "target": {"grade": "B"}, "due": "2030-01-01T00:00:00Z"}),
+        ),
+    ];
+    let texts: Vec<(&str, String)> = cmds.iter().map(|(a, c)| (*a, c.to_string())).collect();
+    let pairs: Vec<(&str, &str)> = texts.iter().map(|(a, c)| (*a, c.as_str())).collect();
+    let o = posture(
+        &[
+            "workflow",
+            "--store",
+            path.to_str().unwrap(),
+            "apply",
+            "--strict",
+        ],
+        Some(&wf_lines(&pairs)),
+    );
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let alice = issue(&path, Some("alice"));
+    let victor = issue(&path, Some("victor"));
+    let mut s = Served::serve(&path, &[]);
+    let a = s.addr;
+    let mut shown = 0;
+    for (token, pages) in [
+        (
+            &alice,
+            &[
+                "/plans?view=sent",
+                "/plans/acme/p1",
+                "/contacts",
+                "/contacts/acme/c1/history",
+                "/insights",
+                "/expectations",
+            ][..],
+        ),
+        (&victor, &["/plans?view=assigned", "/plans/acme/p1"][..]),
+    ] {
+        let cookie = login(a, token);
+        for p in pages {
+            let r = get_page(a, p, Some(&cookie));
+            assert_eq!(r.status, 200, "{p}: {}", r.text());
+            let page = r.text();
+            for raw in ["<script>alert", "<img src=x", "</textarea>\">"] {
+                assert!(!page.contains(raw), "{p} shows `{raw}` unescaped");
+            }
+            shown += page
+                .matches("&lt;script&gt;alert(1)&lt;/script&gt;")
+                .count();
+        }
+    }
+    assert!(shown >= 10, "the text is there, escaped ({shown} times)");
+    assert!(s.terminate().success());
+}

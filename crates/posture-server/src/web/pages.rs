@@ -871,9 +871,18 @@ pub(crate) async fn history(
                         .map(|o| {
                             o.iter()
                                 .filter(|(k, _)| *k != "requester" && *k != "contact")
+                                // A nested object (a contact's fields) reads
+                                // as its own `key: value` pairs.
+                                .flat_map(|(k, v)| match v {
+                                    serde_json::Value::Object(inner) => inner
+                                        .iter()
+                                        .map(|(k, v)| (k.clone(), v.clone()))
+                                        .collect::<Vec<_>>(),
+                                    other => vec![(k.clone(), other.clone())],
+                                })
                                 .map(|(k, v)| {
                                     let v = match v {
-                                        serde_json::Value::String(s) => s.clone(),
+                                        serde_json::Value::String(s) => s,
                                         other => other.to_string(),
                                     };
                                     format!("{k}: {}", posture_core::echo(&v))

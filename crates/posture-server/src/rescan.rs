@@ -113,7 +113,7 @@ async fn one(app: &App, scanner: &Scanner, effect: &Effect) -> bool {
     let deadline = scanner.config.policy.deadline;
     // The scan ends at its deadline; a second of grace covers the rest.
     let answer = tokio::time::timeout(
-        deadline + Duration::from_secs(1),
+        deadline.saturating_add(Duration::from_secs(1)),
         scanner.rescan(effect, &vendor),
     )
     .await;
@@ -231,7 +231,9 @@ pub(crate) async fn run(
                     wait.as_millis()
                 );
                 tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(retry * MAX_BACKOFF);
+                wait = wait
+                    .saturating_mul(2)
+                    .min(retry.saturating_mul(MAX_BACKOFF));
             }
             if let Ok(mut s) = in_flight.lock() {
                 s.remove(&k);

@@ -236,7 +236,7 @@ impl Server {
             shutdown.await;
             let _ = signalled_tx.send(());
         };
-        let grace = app.request_timeout + Duration::from_secs(1);
+        let grace = app.request_timeout.saturating_add(Duration::from_secs(1));
         let served = tokio::select! {
             r = axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown) => r,
             () = async {

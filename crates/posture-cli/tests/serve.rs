@@ -1215,3 +1215,58 @@ fn hostile_text_is_shown_as_text_on_every_page() {
     assert!(shown >= 10, "the text is there, escaped ({shown} times)");
     assert!(s.terminate().success());
 }
+
+/// Every response comes after the commit it reports: killed outright
+/// (SIGKILL, no shutdown at all) in the middle of a load, the server has
+/// lost no command it acknowledged.
+#[test]
+fn sigkill_mid_load_loses_nothing_acknowledged() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let token = issue(&store, Some("alice"));
+    let mut s = Served::serve(&store, &[]);
+    let a = s.addr;
+    let stop = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..20)
+        .map(|c| {
+            let (token, stop, progress) = (token.clone(), stop.clone(), progress.clone());
+            std::thread::spawn(move || {
+                let mut acked = Vec::new();
+                for round in 0..50 {
+                    let (ids, f) = add_contacts(a, &token, c * 1000 + round, 10, Some(&stop));
+                    progress.fetch_add(ids.len(), Ordering::Relaxed);
+                    acked.extend(ids);
+                    if f > 0 || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    wait_until(60, "400 acknowledgements", || {
+        progress.load(Ordering::Relaxed) >= 400
+    });
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let acked: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    // Opening for writing recovers the write-ahead log the kill left.
+    drop(posture_plan::Store::open(&store).unwrap());
+    let stored = stored_contacts(&store);
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    eprintln!(
+        "sigkill: {} acknowledged, {} stored, {} lost",
+        acked.len(),
+        stored.len() - 1,
+        lost.len()
+    );
+    assert!(acked.len() >= 400);
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}

@@ -73,9 +73,8 @@ pub type WorldChange = Box<dyn FnOnce(&mut posture_sandbox::World) + Send>;
 /// Starts a sandbox DNS server on its own runtime thread, whose world the
 /// test changes while it runs by sending changes; it stops when the
 /// sender is dropped. It listens on 127.0.0.20, away from 127.0.0.1,
-/// whose ports the server tests' many client connections take (the
-/// sandbox wants its UDP port free for TCP too), and from the demo's
-/// addresses (127.0.0.2 and up); a port taken meanwhile is tried again.
+/// whose ports the server tests' many client connections take, and from
+/// the demo's addresses (127.0.0.2 and up).
 pub fn live_sandbox(
     world: posture_sandbox::World,
 ) -> (std::net::SocketAddr, std::sync::mpsc::Sender<WorldChange>) {
@@ -89,17 +88,11 @@ pub fn live_sandbox(
             .unwrap();
         rt.block_on(async move {
             let ip = std::net::IpAddr::from([127, 0, 0, 20]);
-            let mut tries = 0;
-            let s = loop {
-                match posture_sandbox::DnsSandbox::start_on(ip, world.clone()).await {
-                    Ok(s) => break std::sync::Arc::new(s),
-                    Err(e) if tries < 20 => {
-                        tries += 1;
-                        eprintln!("sandbox: {e}; trying another port");
-                    }
-                    Err(e) => panic!("no sandbox DNS server: {e}"),
-                }
-            };
+            let s = std::sync::Arc::new(
+                posture_sandbox::DnsSandbox::start_on(ip, world)
+                    .await
+                    .unwrap(),
+            );
             addr_tx.send(s.addr()).unwrap();
             let server = s.clone();
             tokio::task::spawn_blocking(move || {

@@ -18,6 +18,7 @@ mod research_cmd;
 mod scan_cmd;
 mod schema;
 mod score_cmd;
+mod serve_cmd;
 mod table;
 mod workflow_cmd;
 
@@ -98,6 +99,19 @@ enum Command {
     /// Compare scoring models on a breach corpus: AUC with a bootstrap
     /// interval, breach likelihood by grade, Brier score, rank correlation.
     Eval(EvalArgs),
+    /// Serve a workflow store: the authenticated HTTP API and the web app
+    /// (Action Plans, Contact Manager, Insights), with rescans in the
+    /// background.
+    Serve(ServeArgs),
+    /// Issue, list and revoke the tokens `posture serve` authenticates
+    /// with (a token is printed once; the store keeps its SHA-256 digest).
+    Token {
+        /// The workflow store the tokens are kept in.
+        #[arg(long, value_name = "FILE")]
+        store: PathBuf,
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Print a shell completion script to standard output.
     ///
     /// For example `posture completions bash >
@@ -548,6 +562,124 @@ enum WorkflowCommand {
     },
 }
 
+/// `posture token` subcommands.
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a token for a registered user (or the host actor): printed
+    /// once, 256 random bits in base64url.
+    Issue {
+        /// The user the token speaks for (registered in the store).
+        #[arg(
+            long,
+            value_name = "USER",
+            required_unless_present = "host",
+            conflicts_with = "host"
+        )]
+        user: Option<String>,
+        /// A token for the `host` actor, for integrations (record scores,
+        /// logins and rescans; read the e-mail outbox).
+        #[arg(long)]
+        host: bool,
+        /// A label to recognise it by in `posture token list`.
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List the tokens (never their text).
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Revoke a token: it authenticates nothing more, and its web sessions
+    /// end.
+    Revoke {
+        /// The token's id (`posture token list`).
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// The scan policy rescans run under (`posture serve`).
+#[derive(Debug, Args)]
+struct PolicyArgs {
+    /// Resolver to query (default: the system resolver, from
+    /// /etc/resolv.conf).
+    #[arg(long, value_name = "IP:PORT")]
+    nameserver: Option<std::net::SocketAddr>,
+    /// Per-query timeout in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = millis(policy().timeout))]
+    timeout: u64,
+    /// Deadline of each rescan in milliseconds; a rescan not done by then
+    /// is inconclusive and its item stays pending.
+    #[arg(long, value_name = "MS", default_value_t = millis(policy().deadline))]
+    deadline: u64,
+    /// Queries and probes in flight at once, per rescan.
+    #[arg(long, value_name = "N", default_value_t = policy().concurrency)]
+    concurrency: usize,
+    /// Queries or probes per second, per rescan (default: no limit).
+    #[arg(long, value_name = "N")]
+    rate: Option<u32>,
+    /// TCP ports to probe: PORT or PORT=ISSUE (default: the built-in
+    /// ports of each pending issue).
+    #[arg(long, value_name = "LIST")]
+    ports: Option<String>,
+    #[command(flatten)]
+    web: WebArgs,
+}
+
+/// How the server runs.
+#[derive(Debug, Args)]
+struct ServerArgs {
+    /// Rescans in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    rescans: usize,
+    /// Wait before rescanning again an item whose rescan was inconclusive,
+    /// in milliseconds (doubling with each attempt, up to 64 times this).
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    rescan_retry: u64,
+    /// Longest a request may take, in milliseconds (then `503`).
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    request_timeout: u64,
+    /// Mark the session cookie `Secure`: set it when the server is reached
+    /// over TLS (through a proxy in front of it).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+impl ServerArgs {
+    fn options(&self, listen: String) -> serve_cmd::ServeOptions {
+        serve_cmd::ServeOptions {
+            listen,
+            rescans: self.rescans,
+            rescan_retry_ms: self.rescan_retry,
+            request_timeout_ms: self.request_timeout,
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The workflow store (created when missing).
+    #[arg(long, value_name = "FILE")]
+    store: PathBuf,
+    /// Address to listen on (`127.0.0.1:0` picks a free port); the address
+    /// is printed on stdout once bound.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Issue catalog file (JSON) the workflow runs with instead of the
+    /// built-in one.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
 /// Workflow query kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum QueryKind {
@@ -641,6 +773,12 @@ struct DemoArgs {
     /// to explore it afterwards with `posture workflow`.
     #[arg(long, value_name = "FILE")]
     store: Option<PathBuf>,
+    /// Stop before the vendor marks its items fixed and serve the demo's
+    /// store on ADDR (`posture serve`, with the demo's world still
+    /// running), printing a token for each of the demo's users: log in as
+    /// the vendor and work its plan in the browser.
+    #[arg(long, value_name = "ADDR", conflicts_with = "report")]
+    serve: Option<String>,
     #[command(flatten)]
     format: FormatArg,
 }
@@ -874,7 +1012,42 @@ fn run_text(command: Command) -> Result<String, CliError> {
             format: a.format.resolve(),
             report: a.report,
             store: a.store,
+            serve: a.serve,
         }),
+        Command::Serve(a) => {
+            let catalog = score_cmd::load_catalog(a.catalog.as_deref())?;
+            let p = a.policy;
+            let policy = serve_cmd::Policy {
+                nameserver: p.nameserver,
+                timeout_ms: p.timeout,
+                deadline_ms: p.deadline,
+                concurrency: p.concurrency,
+                rate: p.rate,
+                ports: p.ports,
+                web: p.web.options(),
+            };
+            serve_cmd::serve(
+                &a.store,
+                catalog,
+                &policy,
+                &a.server.options(a.listen.clone()),
+            )
+        }
+        Command::Token { store, command } => match command {
+            TokenCommand::Issue {
+                user,
+                host,
+                label,
+                format,
+            } => serve_cmd::issue(
+                &store,
+                if host { None } else { user.as_deref() },
+                label.as_deref(),
+                format.resolve(),
+            ),
+            TokenCommand::List { format } => serve_cmd::list(&store, format.resolve()),
+            TokenCommand::Revoke { id, format } => serve_cmd::revoke(&store, &id, format.resolve()),
+        },
         Command::Report(a) => report_cmd::report(&a),
         Command::Corpus(a) => match a.command {
             Some(CorpusCommand::Generate(g)) => {

@@ -4,7 +4,8 @@ use crate::error::CliError;
 use std::path::Path;
 
 /// Every schema: the libraries' wire types, then what this command
-/// prints (`scan`, `workflow rescan`, `demo`).
+/// prints (`scan`, `workflow rescan`, `demo`), then the bodies of `posture
+/// serve`'s API that are its own.
 pub fn all() -> Vec<(&'static str, schemars::Schema)> {
     let mut v = posture::wire_schemas();
     v.push((
@@ -53,6 +54,7 @@ pub fn all() -> Vec<(&'static str, schemars::Schema)> {
         "bitsight-like-config",
         schemars::schema_for!(posture_research::BitsightLikeConfig),
     ));
+    v.extend(posture_server::api_schemas());
     for (_, s) in &mut v {
         posture::clean_descriptions(s);
     }

@@ -505,16 +505,14 @@ fn an_unreadable_or_unknown_file_is_an_error_not_a_panic() {
     assert_eq!(run_with(&odd, dir.path()).unwrap_err().exit_code(), 2);
 }
 
-/// One generated entity: (is a vendor, fraction numerator (None: no
-/// score), in use, criticality, open risk severities).
-type RawEntity = (bool, Option<u64>, bool, usize, Vec<usize>);
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
 
     /// Random portfolios of scored entities aggregate in `posture batch
     /// csr` exactly as csr-v1 aggregates them in the embedded path, with
-    /// the entities in the order the portfolio document lists them.
+    /// the entities in the order the portfolio document lists them. Each
+    /// entity is (a vendor?, fraction numerator over 3e9 or no score, in
+    /// use, criticality, open risk severities).
     #[test]
     fn random_portfolios_equal_the_embedded_path(
         portfolios in proptest::collection::vec(

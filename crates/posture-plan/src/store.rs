@@ -404,29 +404,7 @@ impl Store {
     /// # Errors
     /// No file, SQLite errors, unreadable events, a newer schema version.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        if !path.is_file() {
-            return Err(StoreError::Missing(path.to_owned()));
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let normal = Connection::open_with_flags(path, flags).and_then(|c| {
-            c.busy_timeout(std::time::Duration::from_secs(30))?;
-            // Reading the schema proves the WAL index could be opened.
-            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })?;
-            Ok(c)
-        });
-        let conn = match normal {
-            Ok(c) => c,
-            // A WAL store on a read-only file system: SQLite cannot make the
-            // `-shm` index there. Nothing can write such a file either, so
-            // reading it as immutable is exact.
-            Err(_) => Connection::open_with_flags(
-                immutable_uri(path),
-                flags | OpenFlags::SQLITE_OPEN_URI,
-            )?,
-        };
-        Self::replayed(conn, true)
+        Self::replayed(read_only_connection(path)?, true)
     }
 
     fn replayed(conn: Connection, read_only: bool) -> Result<Store, StoreError> {
@@ -582,12 +560,49 @@ impl Store {
     /// Store failures (the whole batch is then not applied), or
     /// [`StoreError::ReadOnly`].
     pub fn run_batch(&mut self, batch: &[Request]) -> Result<Vec<Response>, StoreError> {
+        self.run_batch_with(batch, |_, _| Ok(()))
+    }
+
+    /// [`Store::run_batch`], with `within` run in the same transaction once
+    /// every command of the batch was decided, before the commit: a host
+    /// writes rows of its own tables there (an outbox of the e-mails the
+    /// responses ask for, say), which then commit with the events or not
+    /// at all. `within` must keep to tables of its own.
+    ///
+    /// # Errors
+    /// As [`Store::run_batch`]; an error from `within` rolls the whole
+    /// batch back.
+    ///
+    /// ```
+    /// use posture_plan::{Command, HOST, Request, Store};
+    /// let dir = std::env::temp_dir().join(format!("posture-doc-with-{}", std::process::id()));
+    /// let _ = std::fs::remove_file(&dir);
+    /// let mut store = Store::open(&dir).unwrap();
+    /// let r = Request::new(HOST, "2026-11-01T00:00:00Z".parse().unwrap(), Command::record_login("nobody"));
+    /// let out = store.run_batch_with(&[r], |conn, responses| {
+    ///     conn.execute_batch("CREATE TABLE IF NOT EXISTS host_log (n INTEGER)")?;
+    ///     conn.execute("INSERT INTO host_log (n) VALUES (?1)", [responses.len() as i64])?;
+    ///     Ok(())
+    /// }).unwrap();
+    /// assert_eq!(out.len(), 1);
+    /// # drop(store); let _ = std::fs::remove_file(&dir);
+    /// ```
+    pub fn run_batch_with<F>(
+        &mut self,
+        batch: &[Request],
+        within: F,
+    ) -> Result<Vec<Response>, StoreError>
+    where
+        F: FnOnce(&Connection, &[Response]) -> Result<(), rusqlite::Error>,
+    {
         if self.read_only {
             return Err(StoreError::ReadOnly);
         }
         // The write lock first, then catch up on other writers' events.
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let result = self.run_locked(batch);
+        let result = self
+            .run_locked(batch)
+            .and_then(|r| within(&self.conn, &r).map(|()| r).map_err(StoreError::from));
         match result {
             Ok(responses) => match self.conn.execute_batch("COMMIT") {
                 Ok(()) => Ok(responses),
@@ -819,25 +834,75 @@ impl Store {
     /// # Errors
     /// SQLite errors, unreadable events.
     pub fn events(&self) -> Result<Vec<Envelope>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, v, body FROM events ORDER BY seq")?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        // Upgrading a v1 event needs the state before it.
-        let mut state = State::default();
-        while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            let v: u32 = r.get(1)?;
-            let body = r.get_ref(2)?.as_str().map_err(|e| StoreError::Corrupt {
-                seq,
-                message: e.to_string(),
-            })?;
-            let e = crate::upgrade::parse(v, body, &state)
-                .map_err(|message| StoreError::Corrupt { seq, message })?;
-            apply(&mut state, &e);
-            out.push(e);
-        }
-        Ok(out)
+        events_on(&self.conn)
     }
+
+    /// Every event of the store at `path`, in order, as [`Store::events`]
+    /// reads them, on a read-only connection of its own: a host that keeps
+    /// a `Store` open for writing reads the log this way without holding
+    /// that store (SQLite's WAL lets readers and the writer run at once),
+    /// and sees at least every event committed before the call.
+    ///
+    /// # Errors
+    /// No file ([`StoreError::Missing`], never created), SQLite errors,
+    /// unreadable events.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("plans.sqlite");
+    /// assert!(posture_plan::Store::read_events(&path).is_err());
+    /// posture_plan::Store::open(&path).unwrap();
+    /// assert!(posture_plan::Store::read_events(&path).unwrap().is_empty());
+    /// ```
+    pub fn read_events(path: &Path) -> Result<Vec<Envelope>, StoreError> {
+        events_on(&read_only_connection(path)?)
+    }
+}
+
+/// A read-only connection to an existing store (never created): for
+/// [`Store::open_read_only`] and [`Store::read_events`].
+fn read_only_connection(path: &Path) -> Result<Connection, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::Missing(path.to_owned()));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let normal = Connection::open_with_flags(path, flags).and_then(|c| {
+        c.busy_timeout(std::time::Duration::from_secs(30))?;
+        // Reading the schema proves the WAL index could be opened.
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(c)
+    });
+    Ok(match normal {
+        Ok(c) => c,
+        // A WAL store on a read-only file system: SQLite cannot make the
+        // `-shm` index there. Nothing can write such a file either, so
+        // reading it as immutable is exact.
+        Err(_) => {
+            Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)?
+        }
+    })
+}
+
+/// Every event on `conn`, in order (version-1 events upgraded).
+fn events_on(conn: &Connection) -> Result<Vec<Envelope>, StoreError> {
+    let mut stmt = conn.prepare("SELECT seq, v, body FROM events ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    // Upgrading a v1 event needs the state before it.
+    let mut state = State::default();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let v: u32 = r.get(1)?;
+        let body = r.get_ref(2)?.as_str().map_err(|e| StoreError::Corrupt {
+            seq,
+            message: e.to_string(),
+        })?;
+        let e = crate::upgrade::parse(v, body, &state)
+            .map_err(|message| StoreError::Corrupt { seq, message })?;
+        apply(&mut state, &e);
+        out.push(e);
+    }
+    Ok(out)
 }

@@ -14,7 +14,7 @@
 //! - [`render`]: the whole report; [`validate`] checks the parts agree;
 //!   [`ReportError`] says why not, with a stable [`ReportError::code`].
 //! - Components, for hosts that compose pages of their own (the server
-//!   renders from them): [`page`], [`scan_section`], [`scorecard_section`],
+//!   renders from them): [`page`], [`app_page`], [`scan_section`], [`scorecard_section`],
 //!   [`scorecard_summary`], [`factor_table`], [`issues_table`],
 //!   [`findings_table`], [`portfolio_section`], [`domain_section`],
 //!   [`vendor_section`], [`history_section`], [`improvement_section`],
@@ -88,7 +88,7 @@ pub use sections::{
     findings_table, history_section, improvement_section, issue_label, issues_table,
     portfolio_section, scan_section, scorecard_section, scorecard_summary, vendor_section,
 };
-pub use style::{chart_count, page, stylesheet};
+pub use style::{app_page, chart_count, page, stylesheet};
 
 #[cfg(test)]
 mod tests;

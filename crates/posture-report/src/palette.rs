@@ -155,6 +155,9 @@ pub const TEXT_PAIRS: &[TextPair] = &[
     pair("a link on a section", LINK, SURFACE),
     pair("a link on the page", LINK, PAGE),
     pair("a link on a zebra row", LINK, SUBTLE),
+    pair("a button's label", SURFACE, LINK),
+    pair("a form field's text", INK, SURFACE),
+    pair("the selected tab", INK, SUBTLE),
     pair("the header's title", HEADER_INK, HEADER),
     pair(
         "the header's secondary text and links",

@@ -93,6 +93,33 @@ svg .chance{fill:none;stroke:var(--outline);stroke-width:1;stroke-dasharray:3 5}
 svg .marker{fill:var(--surface);stroke:var(--outline);stroke-width:1.5}
 svg *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 footer.bottom{color:var(--muted);font-size:.8125rem;padding:0 16px 24px}
+nav.toc a[aria-current]{color:var(--header-ink);font-weight:700}
+.tabs ul{list-style:none;display:flex;flex-wrap:wrap;gap:8px;margin:8px 0 12px;padding:0;border-bottom:1px solid var(--rule)}
+.tabs a{display:inline-block;padding:6px 12px;border:1px solid var(--rule);border-bottom:0;border-radius:8px 8px 0 0;text-decoration:none}
+.tabs a[aria-current]{background:var(--subtle);color:var(--ink);font-weight:700}
+form{margin:8px 0}
+form.inline{display:inline}
+.actions{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+label{display:block;font-weight:600;margin:6px 0 2px}
+fieldset{border:1px solid var(--rule);border-radius:6px;margin:6px 0;padding:4px 10px}
+legend{font-weight:600;padding:0 4px}
+fieldset label{display:inline-flex;gap:6px;align-items:center;font-weight:400;margin-right:16px}
+input,select,textarea{font:inherit;color:var(--ink);background:var(--surface);border:1px solid var(--outline);border-radius:6px;padding:6px 8px;max-width:100%}
+textarea{width:100%;min-height:4.5em}
+input[type=radio]{padding:0}
+button{font:inherit;font-weight:600;color:var(--surface);background:var(--link);border:1px solid var(--link);border-radius:6px;padding:6px 14px;cursor:pointer}
+button.secondary{color:var(--link);background:var(--surface)}
+button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid var(--link);outline-offset:2px}
+header.top button{color:var(--header-ink);background:var(--header);border-color:var(--header-muted);padding:2px 10px}
+.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px 16px;align-items:end}
+.filters label{margin:0 0 2px}
+.filters select,.filters input{width:100%}
+.notice{border-left:4px solid var(--link);background:var(--subtle);padding:8px 12px;margin:8px 0}
+.notice.error{border-left:4px solid var(--grade-f)}
+article.item{border-top:1px solid var(--rule);padding:12px 0}
+article.item h3{margin:0 0 6px}
+details.vendor{border:1px solid var(--rule);border-radius:8px;margin:8px 0;padding:6px 12px}
+details.vendor summary{cursor:pointer}
 @media (max-width:640px){
 header.top{padding:16px 12px}
 header.top h1{font-size:1.25rem}
@@ -189,6 +216,20 @@ pub(crate) fn document(title: &str, subtitle: &str, nav: &str, body: &str) -> St
 /// ```
 pub fn page(title: &str, body: &str) -> String {
     document(title, "", "", body)
+}
+
+/// A page of an application composed from these components (the server's
+/// web app): `title` in the header (escaped), `subtitle` and `nav` (HTML,
+/// trusted: a `<p>` and a `<nav class="toc">`) under it, `body` in
+/// `<main>`. The stylesheet has the rules for its forms, buttons, tabs
+/// and notices, in the palette's colours.
+///
+/// ```
+/// let html = posture_report::app_page("Plans", "<p>Signed in</p>", "", "<p>None</p>");
+/// assert!(html.contains("<h1>Plans</h1><p>Signed in</p>"));
+/// ```
+pub fn app_page(title: &str, subtitle: &str, nav: &str, body: &str) -> String {
+    document(title, subtitle, nav, body)
 }
 
 #[cfg(test)]

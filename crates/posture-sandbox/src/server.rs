@@ -69,20 +69,30 @@ impl DnsSandbox {
     }
 
     /// Starts a server on a given loopback address (port chosen by the OS).
+    /// The OS picks a free UDP port; when that port is taken for TCP (by
+    /// any listener or connection on the address), another is tried, up
+    /// to 32 times.
     ///
     /// # Errors
     /// When the sockets cannot be bound.
     pub async fn start_on(ip: IpAddr, world: World) -> Result<Self, SandboxError> {
         let want = SocketAddr::new(ip, 0);
-        let udp = UdpSocket::bind(want)
-            .await
-            .map_err(|source| SandboxError::Bind { addr: want, source })?;
-        let addr = udp
-            .local_addr()
-            .map_err(|source| SandboxError::Bind { addr: want, source })?;
-        let tcp = TcpListener::bind(addr)
-            .await
-            .map_err(|source| SandboxError::Bind { addr, source })?;
+        let mut tries = 0;
+        let (udp, tcp, addr) = loop {
+            let udp = UdpSocket::bind(want)
+                .await
+                .map_err(|source| SandboxError::Bind { addr: want, source })?;
+            let addr = udp
+                .local_addr()
+                .map_err(|source| SandboxError::Bind { addr: want, source })?;
+            match TcpListener::bind(addr).await {
+                Ok(tcp) => break (udp, tcp, addr),
+                Err(source) if source.kind() == std::io::ErrorKind::AddrInUse && tries < 31 => {
+                    tries += 1;
+                }
+                Err(source) => return Err(SandboxError::Bind { addr, source }),
+            }
+        };
         let world = Arc::new(RwLock::new(world));
         let queries = Arc::new(AtomicU64::new(0));
         let udp = Arc::new(udp);

@@ -107,6 +107,22 @@ pub fn wire_schemas() -> Vec<(&'static str, Schema)> {
             "plan-view",
             schemars::schema_for!(posture_plan::query::PlanView),
         ),
+        (
+            "contact-row",
+            schemars::schema_for!(posture_plan::query::ContactRow),
+        ),
+        (
+            "insights",
+            schemars::schema_for!(posture_plan::query::Insights),
+        ),
+        (
+            "history-entry",
+            schemars::schema_for!(posture_plan::query::HistoryEntry),
+        ),
+        (
+            "questionnaire-risk-view",
+            schemars::schema_for!(posture_plan::QuestionnaireRiskView),
+        ),
     ];
     for (_, s) in &mut all {
         clean_descriptions(s);

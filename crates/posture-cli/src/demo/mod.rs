@@ -22,6 +22,7 @@
 
 mod narrate;
 mod output;
+mod serve;
 mod world;
 
 pub use output::{After, DemoCard, DemoOutput, ExpectationOut, WorkflowStep};
@@ -57,6 +58,9 @@ pub struct DemoOptions {
     pub report: Option<PathBuf>,
     /// Keep the workflow store here (default: a temporary file).
     pub store: Option<PathBuf>,
+    /// Serve the store on this address once the plan is sent and the
+    /// vendor has fixed its world (`--serve`), instead of finishing.
+    pub serve: Option<String>,
 }
 
 /// The current instant, to the second (the demo's records read better).
@@ -140,6 +144,16 @@ fn record_score(org: &str, card: &Scorecard) -> Option<serde_json::Value> {
 
 /// Runs the demo and builds its output.
 pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
+    build_or_serve(store_path, None)?.ok_or_else(|| CliError::Internal("demo: no output".into()))
+}
+
+/// Runs the demo; with `serve` (an address and the output format), stops
+/// once the plan is sent and the vendor has fixed its world, and serves the
+/// store there until SIGTERM or Ctrl-C (then `None`).
+fn build_or_serve(
+    store_path: Option<&Path>,
+    serve: Option<(&str, Format)>,
+) -> Result<Option<DemoOutput>, CliError> {
     if let Some(p) = store_path.filter(|p| p.exists()) {
         return Err(CliError::Usage(format!(
             "--store {}: the file exists; the demo writes a new store (remove it or name another)",
@@ -354,6 +368,28 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
     }
     sites.refresh(&sample, &worst)?;
     server.update(|w| *w = sample.world());
+    if let Some((addr, format)) = serve {
+        let Workflow { store, path, .. } = wf;
+        drop(store);
+        let who = serve::Cast {
+            requester_org: req.name.clone(),
+            vendor: vendor.name.clone(),
+            vendor_user: vendor_user.clone(),
+            plan: format!("{}/{plan_id}", req.id),
+            items: items.len(),
+        };
+        serve::run(
+            &rt,
+            addr,
+            format,
+            &path,
+            store_path.is_some(),
+            scan.clone(),
+            &who,
+        )?;
+        drop(tmp);
+        return Ok(None);
+    }
     wf.run(
         4,
         items
@@ -445,7 +481,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         csr_grade_after: csr_after.grade,
         expectation_met: status_after == ExpectationStatus::Met,
     };
-    Ok(DemoOutput {
+    Ok(Some(DemoOutput {
         nameserver: server.addr(),
         requester: req.id.clone(),
         scorecards,
@@ -468,7 +504,7 @@ pub fn build(store_path: Option<&Path>) -> Result<DemoOutput, CliError> {
         portfolio_after: book_after,
         csr_after,
         after,
-    })
+    }))
 }
 
 /// The demo's report: every organisation's scorecard as first scanned,
@@ -509,6 +545,10 @@ pub fn report(out: &DemoOutput) -> Result<String, CliError> {
 
 /// Runs the demo: prints the narration (or JSON) and writes the report.
 pub fn run(opts: &DemoOptions) -> Result<String, CliError> {
+    if let Some(addr) = &opts.serve {
+        build_or_serve(opts.store.as_deref(), Some((addr, opts.format)))?;
+        return Ok(String::new());
+    }
     let out = build(opts.store.as_deref())?;
     if let Some(path) = &opts.report {
         std::fs::write(path, report(&out)?).map_err(|source| CliError::Io {

@@ -3,6 +3,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod http;
+pub mod serve;
+pub mod webdriver;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -61,6 +65,47 @@ pub fn sandbox(
         });
     });
     (addr_rx.recv().unwrap(), stop_tx)
+}
+
+/// A change to a running sandbox's world.
+pub type WorldChange = Box<dyn FnOnce(&mut posture_sandbox::World) + Send>;
+
+/// Starts a sandbox DNS server on its own runtime thread, whose world the
+/// test changes while it runs by sending changes; it stops when the
+/// sender is dropped. It listens on 127.0.0.20, away from 127.0.0.1,
+/// whose ports the server tests' many client connections take, and from
+/// the demo's addresses (127.0.0.2 and up).
+pub fn live_sandbox(
+    world: posture_sandbox::World,
+) -> (std::net::SocketAddr, std::sync::mpsc::Sender<WorldChange>) {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (change_tx, change_rx) = std::sync::mpsc::channel::<WorldChange>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let ip = std::net::IpAddr::from([127, 0, 0, 20]);
+            let s = std::sync::Arc::new(
+                posture_sandbox::DnsSandbox::start_on(ip, world)
+                    .await
+                    .unwrap(),
+            );
+            addr_tx.send(s.addr()).unwrap();
+            let server = s.clone();
+            tokio::task::spawn_blocking(move || {
+                while let Ok(change) = change_rx.recv() {
+                    server.update(change);
+                }
+            })
+            .await
+            .unwrap();
+            drop(s);
+        });
+    });
+    (addr_rx.recv().unwrap(), change_tx)
 }
 
 /// Runs `posture ARGS` with raw bytes on standard input.

@@ -167,6 +167,10 @@ pub struct Options {
     pub memory_limit: usize,
     /// Where the query runs.
     pub cluster: Cluster,
+    /// Passes over ranges of organisations (default: estimated from the
+    /// inputs' sizes and `memory_limit`; a pass that runs out of memory is
+    /// split). The result does not depend on it.
+    pub passes: Option<usize>,
 }
 
 impl Default for Options {
@@ -175,6 +179,7 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             memory_limit: 1 << 30,
             cluster: Cluster::Local,
+            passes: None,
         }
     }
 }
@@ -626,17 +631,16 @@ fn absolute(path: &Path) -> Result<String, BatchError> {
         .ok_or_else(|| BatchError::Usage(format!("{}: the path is not UTF-8", path.display())))
 }
 
-/// A table whose optional columns are missing is read through a view that
-/// supplies them as nulls, so the query text stays the same.
+/// Every input is read through a view over its file (`NAME_file`): the
+/// view supplies missing optional columns as nulls, so the query text stays
+/// the same, and in a run of several passes it keeps only one range of
+/// organisations.
 async fn fill_missing(
     ctx: &SessionContext,
     name: &str,
     columns: &[Column],
     missing: &[&str],
-) -> Result<(), BatchError> {
-    if missing.is_empty() {
-        return Ok(());
-    }
+) -> Result<View, BatchError> {
     let raw = format!("{name}_file");
     let table = ctx
         .deregister_table(name)
@@ -644,28 +648,118 @@ async fn fill_missing(
         .ok_or_else(|| BatchError::Engine(format!("table {name} vanished")))?;
     ctx.register_table(raw.as_str(), table)
         .map_err(|e| BatchError::Engine(e.to_string()))?;
-    let select = columns
-        .iter()
-        .map(|c| {
-            if missing.contains(&c.name) {
-                format!("CAST(NULL AS VARCHAR) AS {}", c.name)
-            } else {
-                c.name.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let view = ctx
-        .sql(&format!("SELECT {select} FROM {raw}"))
-        .await
-        .map_err(|e| BatchError::Engine(e.to_string()))?;
-    ctx.register_table(name, view.into_view())
-        .map_err(|e| BatchError::Engine(e.to_string()))?;
-    Ok(())
+    let view = View {
+        name: name.to_owned(),
+        select: columns
+            .iter()
+            .map(|c| {
+                if missing.contains(&c.name) {
+                    format!("CAST(NULL AS VARCHAR) AS {}", c.name)
+                } else {
+                    c.name.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    view.register(ctx, &Slice::ALL).await?;
+    Ok(view)
 }
 
+/// One input's view: its columns, over `NAME_file`.
+#[derive(Debug, Clone)]
+struct View {
+    name: String,
+    select: String,
+}
+
+impl View {
+    async fn register(&self, ctx: &SessionContext, slice: &Slice) -> Result<(), BatchError> {
+        let e = |e: DataFusionError| BatchError::Engine(e.to_string());
+        ctx.deregister_table(self.name.as_str()).map_err(e)?;
+        let df = ctx
+            .sql(&format!(
+                "SELECT {} FROM {}_file{}",
+                self.select,
+                self.name,
+                slice.predicate()
+            ))
+            .await
+            .map_err(e)?;
+        ctx.register_table(self.name.as_str(), df.into_view())
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// A range of organisations, `[lo, hi)` by byte order (`None`: unbounded);
+/// the first range also holds rows whose organisation is null (so that
+/// they fail the run as they would in one pass).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Slice {
+    lo: Option<String>,
+    hi: Option<String>,
+    /// The fine buckets it spans, `[first, end)`, for splitting it.
+    buckets: (usize, usize),
+}
+
+impl Slice {
+    const ALL: Slice = Slice {
+        lo: None,
+        hi: None,
+        buckets: (0, 1),
+    };
+
+    fn predicate(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        match (&self.lo, &self.hi) {
+            (None, None) => String::new(),
+            (None, Some(hi)) => {
+                format!(
+                    " WHERE organization < {} OR organization IS NULL",
+                    quote(hi)
+                )
+            }
+            (Some(lo), None) => format!(" WHERE organization >= {}", quote(lo)),
+            (Some(lo), Some(hi)) => format!(
+                " WHERE organization >= {} AND organization < {}",
+                quote(lo),
+                quote(hi)
+            ),
+        }
+    }
+
+    /// The slice of buckets `[first, end)` of `bounds` (bucket `k` ends
+    /// before `bounds[k]`).
+    fn of(bounds: &[String], first: usize, end: usize) -> Slice {
+        Slice {
+            lo: first.checked_sub(1).and_then(|k| bounds.get(k)).cloned(),
+            hi: bounds
+                .get(end.wrapping_sub(1))
+                .filter(|_| end <= bounds.len())
+                .cloned(),
+            buckets: (first, end),
+        }
+    }
+}
+
+/// The least `Options::memory_limit` accepted: DataFusion reserves 10 MiB
+/// for each sort's merge.
+pub const MIN_MEMORY_LIMIT: usize = 64 << 20;
+
 /// A session with the functions registered, for `options`.
+///
+/// # Errors
+/// A memory limit under [`MIN_MEMORY_LIMIT`], or a cluster that cannot be
+/// reached.
 pub async fn session(scoring: Scoring, options: &Options) -> Result<SessionContext, BatchError> {
+    if options.memory_limit < MIN_MEMORY_LIMIT {
+        return Err(BatchError::Usage(format!(
+            "--memory-limit {} is under the least a query can sort in ({} MiB)",
+            options.memory_limit,
+            MIN_MEMORY_LIMIT >> 20
+        )));
+    }
     let threads = options.threads.max(1);
     let mut config = SessionConfig::new_with_ballista()
         .with_target_partitions(threads)
@@ -730,10 +824,13 @@ pub async fn score(
         ("findings", Some(&inputs.findings), FINDINGS),
         ("breaches", inputs.breaches.as_ref(), BREACHES),
     ];
+    let mut views = Vec::new();
+    let mut paths: Vec<&Path> = Vec::new();
     for (name, path, columns) in tables {
         if let Some(path) = path {
             let missing = register(&ctx, name, path, columns).await?;
-            fill_missing(&ctx, name, columns, &missing).await?;
+            views.push(fill_missing(&ctx, name, columns, &missing).await?);
+            paths.push(path);
         }
     }
     let sql = match inputs.breaches {
@@ -741,7 +838,19 @@ pub async fn score(
         None => SCORE_SQL,
     };
     check_engine(&ctx, &options.cluster, &fingerprint, "organizations").await?;
-    match run(&ctx, sql, "score", out).await {
+    let bytes = input_bytes(&paths);
+    match run_planned(
+        &ctx,
+        views,
+        "organizations",
+        bytes,
+        options,
+        sql,
+        "score",
+        out,
+    )
+    .await
+    {
         Ok(s) => Ok(s),
         Err(Failure::Engine(e @ BatchError::Io { .. })) => Err(e),
         Err(failure) => Err(locate::score(inputs, &catalog)
@@ -762,16 +871,22 @@ pub async fn csr(
 ) -> Result<Summary, BatchError> {
     let fingerprint = scoring.fingerprint().to_owned();
     let ctx = session(scoring, options).await?;
+    let mut views = Vec::new();
     for (name, path, columns) in [
         ("portfolios", &inputs.portfolios, PORTFOLIOS),
         ("entities", &inputs.entities, ENTITIES),
         ("scores", &inputs.scores, SCORES),
     ] {
         let missing = register(&ctx, name, path, columns).await?;
-        fill_missing(&ctx, name, columns, &missing).await?;
+        views.push(fill_missing(&ctx, name, columns, &missing).await?);
     }
+    // The scores are looked up by entity, not by portfolio: only the
+    // portfolios and their entities are cut by organisation.
+    views.retain(|v| v.name != "scores");
+    let bytes = input_bytes(&[inputs.entities.as_path()]);
+    let passes = plan_passes(&ctx, views, "portfolios", bytes, options).await?;
     check_engine(&ctx, &options.cluster, &fingerprint, "portfolios").await?;
-    match run(&ctx, CSR_SQL, "csr", out).await {
+    match run(&ctx, CSR_SQL, "csr", out, &passes).await {
         Ok(s) => Ok(s),
         Err(Failure::Engine(e @ BatchError::Io { .. })) => Err(e),
         Err(failure) => Err(locate::csr(inputs)
@@ -822,6 +937,8 @@ async fn check_engine(
 pub(crate) enum Failure {
     /// Two rows for one organisation.
     Duplicate(String),
+    /// One pass over everything ran out of memory: plan passes.
+    OutOfMemory(String),
     /// Anything else (the engine's message).
     Engine(BatchError),
 }
@@ -838,6 +955,9 @@ impl Failure {
                     posture_core::escape_controls(&org)
                 ),
             ),
+            Failure::OutOfMemory(e) => BatchError::Engine(format!(
+                "the query ran out of memory: raise --memory-limit ({e})"
+            )),
             Failure::Engine(e) => e,
         }
     }
@@ -861,15 +981,28 @@ fn engine_failure(e: DataFusionError) -> Failure {
 
 /// Runs `sql` and writes its rows to `out` (through a temporary file
 /// renamed at the end), checking that organisations are unique.
-async fn run(ctx: &SessionContext, sql: &str, score: &str, out: &Path) -> Result<Summary, Failure> {
+///
+/// Memory: collecting each organisation's findings into a list holds them
+/// all until the aggregation ends, so a batch larger than the memory limit
+/// runs in passes, each over one range of organisations (in every table
+/// alike), in key order. The number of passes is estimated from the input
+/// files' sizes; a pass that still runs out of memory is split in two and
+/// run again. Each pass's rows (a few per organisation) are written only
+/// once it succeeded.
+async fn run(
+    ctx: &SessionContext,
+    sql: &str,
+    score: &str,
+    out: &Path,
+    plan: &Passes,
+) -> Result<Summary, Failure> {
     let io = |source: std::io::Error| {
         Failure::Engine(BatchError::Io {
             path: out.to_owned(),
             source,
         })
     };
-    let df = ctx.sql(sql).await.map_err(engine_failure)?;
-    let mut stream = df.execute_stream().await.map_err(engine_failure)?;
+    let other = |e: String| Failure::Engine(BatchError::Engine(e));
     let schema = Arc::new(Schema::new(vec![
         Field::new("organization", DataType::Utf8, false),
         Field::new(score, DataType::Utf8, true),
@@ -891,40 +1024,222 @@ async fn run(ctx: &SessionContext, sql: &str, score: &str, out: &Path) -> Result
         .build();
     let file = tmp.reopen().map_err(io)?;
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-        .map_err(|e| Failure::Engine(BatchError::Engine(e.to_string())))?;
+        .map_err(|e| other(e.to_string()))?;
     let mut rows = 0u64;
     let mut last: Option<String> = None;
-    while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(engine_failure)?;
-        let columns = batch
-            .columns()
-            .iter()
-            .map(|c| cast(c, &DataType::Utf8))
-            .collect::<Result<Vec<ArrayRef>, _>>()
-            .map_err(|e| Failure::Engine(BatchError::Engine(e.to_string())))?;
-        let orgs = columns[0].as_string::<i32>();
-        for i in 0..orgs.len() {
-            if orgs.is_null(i) {
-                return Err(Failure::Engine(BatchError::Engine(
-                    "an output row has no organization".to_owned(),
-                )));
+    let mut todo: std::collections::VecDeque<Slice> = plan.slices().into();
+    while let Some(slice) = todo.pop_front() {
+        if plan.passes() > 1 {
+            for view in &plan.views {
+                view.register(ctx, &slice).await.map_err(Failure::Engine)?;
             }
-            let org = orgs.value(i);
-            if last.as_deref() == Some(org) {
-                return Err(Failure::Duplicate(org.to_owned()));
-            }
-            last = Some(org.to_owned());
         }
-        rows += batch.num_rows() as u64;
-        let batch = RecordBatch::try_new(schema.clone(), columns)
-            .map_err(|e| Failure::Engine(BatchError::Engine(e.to_string())))?;
-        writer
-            .write(&batch)
-            .map_err(|e| Failure::Engine(BatchError::Engine(e.to_string())))?;
+        let batches = match collect(ctx, sql).await {
+            Ok(b) => b,
+            Err(e) if is_out_of_memory(&e) && slice.buckets.1 - slice.buckets.0 > 1 => {
+                let (first, end) = slice.buckets;
+                let mid = first + (end - first) / 2;
+                todo.push_front(Slice::of(&plan.bounds, mid, end));
+                todo.push_front(Slice::of(&plan.bounds, first, mid));
+                continue;
+            }
+            Err(e) if is_out_of_memory(&e) && plan.bounds.is_empty() => {
+                return Err(Failure::OutOfMemory(e.to_string()));
+            }
+            Err(e) if is_out_of_memory(&e) => {
+                return Err(Failure::Engine(BatchError::Engine(format!(
+                    "the query needs more memory than --memory-limit ({} bytes) for organisations \
+                     from {} to {}: raise the limit ({e})",
+                    plan.memory_limit,
+                    slice.lo.as_deref().unwrap_or("the first"),
+                    slice.hi.as_deref().unwrap_or("the last"),
+                ))));
+            }
+            Err(e) => return Err(engine_failure(e)),
+        };
+        for batch in batches {
+            let columns = batch
+                .columns()
+                .iter()
+                .map(|c| cast(c, &DataType::Utf8))
+                .collect::<Result<Vec<ArrayRef>, _>>()
+                .map_err(|e| other(e.to_string()))?;
+            let orgs = columns[0].as_string::<i32>();
+            for i in 0..orgs.len() {
+                if orgs.is_null(i) {
+                    return Err(other("an output row has no organization".to_owned()));
+                }
+                let org = orgs.value(i);
+                if last.as_deref() == Some(org) {
+                    return Err(Failure::Duplicate(org.to_owned()));
+                }
+                last = Some(org.to_owned());
+            }
+            rows += batch.num_rows() as u64;
+            let batch =
+                RecordBatch::try_new(schema.clone(), columns).map_err(|e| other(e.to_string()))?;
+            writer.write(&batch).map_err(|e| other(e.to_string()))?;
+        }
     }
-    writer
-        .close()
-        .map_err(|e| Failure::Engine(BatchError::Engine(e.to_string())))?;
+    writer.close().map_err(|e| other(e.to_string()))?;
     tmp.persist(out).map_err(|e| io(e.error))?;
     Ok(Summary { rows })
+}
+
+/// Plans the passes and runs them; when a single pass over everything
+/// runs out of memory (the estimate was low), plans four passes and runs
+/// again.
+#[allow(clippy::too_many_arguments)]
+async fn run_planned(
+    ctx: &SessionContext,
+    views: Vec<View>,
+    key_table: &str,
+    bytes: u64,
+    options: &Options,
+    sql: &str,
+    score: &str,
+    out: &Path,
+) -> Result<Summary, Failure> {
+    let passes = plan_passes(ctx, views.clone(), key_table, bytes, options)
+        .await
+        .map_err(Failure::Engine)?;
+    match run(ctx, sql, score, out, &passes).await {
+        Err(Failure::OutOfMemory(_)) if options.passes.is_none() => {
+            let mut more = options.clone();
+            more.passes = Some(4);
+            let passes = plan_passes(ctx, views, key_table, bytes, &more)
+                .await
+                .map_err(Failure::Engine)?;
+            run(ctx, sql, score, out, &passes).await
+        }
+        other => other,
+    }
+}
+
+async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
+    let df = ctx.sql(sql).await?;
+    let mut stream = df.execute_stream().await?;
+    let mut out = Vec::new();
+    while let Some(batch) = stream.next().await {
+        out.push(batch?);
+    }
+    Ok(out)
+}
+
+fn is_out_of_memory(e: &DataFusionError) -> bool {
+    matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
+        || e.to_string().contains("Resources exhausted")
+}
+
+/// How a run is cut into passes: the views to restrict, the fine bucket
+/// bounds, and the first cut.
+#[derive(Debug, Default)]
+struct Passes {
+    views: Vec<View>,
+    /// Sorted, distinct organisations: bucket `k` ends before `bounds[k]`.
+    bounds: Vec<String>,
+    /// Passes to start with (each spans whole buckets).
+    first: usize,
+    memory_limit: usize,
+}
+
+impl Passes {
+    fn passes(&self) -> usize {
+        self.first.max(1)
+    }
+
+    fn slices(&self) -> Vec<Slice> {
+        let buckets = self.bounds.len() + 1;
+        let n = self.passes().min(buckets);
+        if n <= 1 {
+            return vec![Slice::of(&self.bounds, 0, buckets)];
+        }
+        (0..n)
+            .map(|k| Slice::of(&self.bounds, k * buckets / n, (k + 1) * buckets / n))
+            .collect()
+    }
+}
+
+/// Buckets per pass: a pass that runs out of memory can be split this
+/// many times over.
+const BUCKETS_PER_PASS: usize = 8;
+
+/// Plans the passes for inputs of `bytes` (on disk) under `options`.
+async fn plan_passes(
+    ctx: &SessionContext,
+    views: Vec<View>,
+    key_table: &str,
+    bytes: u64,
+    options: &Options,
+) -> Result<Passes, BatchError> {
+    // Lists of findings take several times their compressed size on disk;
+    // half the pool is left to joins and sorts.
+    let want = match options.passes {
+        Some(n) => n.max(1),
+        None => {
+            let need = bytes.saturating_mul(8);
+            let budget = (options.memory_limit as u64 / 2).max(1);
+            usize::try_from(need.div_ceil(budget))
+                .unwrap_or(usize::MAX)
+                .max(1)
+        }
+    };
+    let mut plan = Passes {
+        views,
+        bounds: Vec::new(),
+        first: 1,
+        memory_limit: options.memory_limit,
+    };
+    if want <= 1 {
+        return Ok(plan);
+    }
+    let e = |e: DataFusionError| BatchError::Engine(e.to_string());
+    let count = collect(
+        ctx,
+        &format!("SELECT count(DISTINCT organization) FROM {key_table}_file"),
+    )
+    .await
+    .map_err(e)?;
+    let distinct = count
+        .first()
+        .and_then(|b| cast(b.column(0), &DataType::UInt64).ok())
+        .and_then(|a| {
+            a.as_primitive_opt::<datafusion::arrow::datatypes::UInt64Type>()
+                .filter(|a| !a.is_empty() && a.is_valid(0))
+                .map(|a| a.value(0))
+        })
+        .unwrap_or(0);
+    let buckets = want.saturating_mul(BUCKETS_PER_PASS) as u64;
+    let step = distinct.div_ceil(buckets.max(1)).max(1);
+    let df = ctx
+        .sql(&format!(
+            "SELECT DISTINCT organization FROM {key_table}_file \
+             WHERE organization IS NOT NULL ORDER BY organization"
+        ))
+        .await
+        .map_err(e)?;
+    let mut stream = df.execute_stream().await.map_err(e)?;
+    let mut seen = 0u64;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(e)?;
+        let a = cast(batch.column(0), &DataType::Utf8)
+            .map_err(|x| BatchError::Engine(x.to_string()))?;
+        for v in a.as_string::<i32>().iter().flatten() {
+            if seen > 0 && seen % step == 0 {
+                plan.bounds.push(v.to_owned());
+            }
+            seen += 1;
+        }
+    }
+    plan.first = want.min(plan.bounds.len() + 1);
+    Ok(plan)
+}
+
+/// The bytes of the files a run reads (the basis of its passes).
+fn input_bytes(paths: &[&Path]) -> u64 {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }

@@ -579,3 +579,57 @@ proptest! {
         prop_assert_eq!(support::read(&out), want);
     }
 }
+
+/// A batch cut into passes over ranges of organisations (as a large one
+/// is under its memory limit) writes the same bytes as one pass, errors
+/// included.
+#[test]
+fn passes_over_ranges_of_organisations_write_the_same_bytes() {
+    let (catalog, mut docs, _) = posture_cases();
+    // Names that sort before, between and after the others, and one with
+    // a quote (the range predicates quote it).
+    for (i, name) in ["A'quote", "c05a", "zz"].iter().enumerate() {
+        let mut d = docs[i].clone();
+        d.organization = (*name).to_owned();
+        docs.push(d);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = support::parquet_tables(dir.path(), &docs);
+    let one = dir.path().join("one.parquet");
+    let rows = score(&catalog, &inputs, &one, &Options::with_threads(2)).unwrap();
+    assert_eq!(rows, support::embedded(&docs, &catalog));
+    for passes in [2, 3, 7, 100] {
+        let mut options = Options::with_threads(2);
+        options.passes = Some(passes);
+        let out = dir.path().join(format!("passes-{passes}.parquet"));
+        score(&catalog, &inputs, &out, &options).unwrap();
+        assert_eq!(
+            std::fs::read(&one).unwrap(),
+            std::fs::read(&out).unwrap(),
+            "{passes} passes"
+        );
+    }
+    // A memory limit DataFusion cannot sort in is refused up front.
+    let mut options = Options::with_threads(1);
+    options.memory_limit = 64 << 10;
+    let small = dir.path().join("small.parquet");
+    let e = score(&catalog, &inputs, &small, &options).unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(e.to_string().contains("memory"), "{e}");
+    // A bad row in a later pass is still located, and nothing is written.
+    let mut bad = docs.clone();
+    bad.last_mut()
+        .unwrap()
+        .findings
+        .push(posture_core::Finding {
+            issue: "no_such_issue".into(),
+            ..docs[0].findings[0].clone()
+        });
+    let inputs = support::ndjson(dir.path(), &bad);
+    let mut options = Options::with_threads(2);
+    options.passes = Some(5);
+    let out = dir.path().join("bad.parquet");
+    let e = input_error(score(&catalog, &inputs, &out, &options));
+    assert_eq!(e.column.as_deref(), Some("issue"));
+    assert!(!out.exists());
+}

@@ -19,6 +19,7 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// The query engine or a cluster failed (`posture batch`).
+    #[cfg_attr(not(feature = "batch"), allow(dead_code))]
     #[error("{0}")]
     Engine(String),
     /// A defect.

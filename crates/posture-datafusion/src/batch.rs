@@ -677,15 +677,13 @@ impl View {
     async fn register(&self, ctx: &SessionContext, slice: &Slice) -> Result<(), BatchError> {
         let e = |e: DataFusionError| BatchError::Engine(e.to_string());
         ctx.deregister_table(self.name.as_str()).map_err(e)?;
-        let df = ctx
-            .sql(&format!(
-                "SELECT {} FROM {}_file{}",
-                self.select,
-                self.name,
-                slice.predicate()
-            ))
+        let mut df = ctx
+            .sql(&format!("SELECT {} FROM {}_file", self.select, self.name))
             .await
             .map_err(e)?;
+        if let Some(filter) = slice.filter() {
+            df = df.filter(filter).map_err(e)?;
+        }
         ctx.register_table(self.name.as_str(), df.into_view())
             .map_err(e)?;
         Ok(())
@@ -710,22 +708,18 @@ impl Slice {
         buckets: (0, 1),
     };
 
-    fn predicate(&self) -> String {
-        let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    /// The filter of this range. Built as an expression, never as SQL
+    /// text: organisation names come from the input.
+    fn filter(&self) -> Option<datafusion::prelude::Expr> {
+        use datafusion::prelude::{col, lit};
+        let org = || col("organization");
         match (&self.lo, &self.hi) {
-            (None, None) => String::new(),
-            (None, Some(hi)) => {
-                format!(
-                    " WHERE organization < {} OR organization IS NULL",
-                    quote(hi)
-                )
+            (None, None) => None,
+            (None, Some(hi)) => Some(org().lt(lit(hi.clone())).or(org().is_null())),
+            (Some(lo), None) => Some(org().gt_eq(lit(lo.clone()))),
+            (Some(lo), Some(hi)) => {
+                Some(org().gt_eq(lit(lo.clone())).and(org().lt(lit(hi.clone()))))
             }
-            (Some(lo), None) => format!(" WHERE organization >= {}", quote(lo)),
-            (Some(lo), Some(hi)) => format!(
-                " WHERE organization >= {} AND organization < {}",
-                quote(lo),
-                quote(hi)
-            ),
         }
     }
 

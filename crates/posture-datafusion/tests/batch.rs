@@ -586,9 +586,12 @@ proptest! {
 #[test]
 fn passes_over_ranges_of_organisations_write_the_same_bytes() {
     let (catalog, mut docs, _) = posture_cases();
-    // Names that sort before, between and after the others, and one with
-    // a quote (the range predicates quote it).
-    for (i, name) in ["A'quote", "c05a", "zz"].iter().enumerate() {
+    // Names that sort before, between and after the others, with quotes,
+    // backslashes and non-ASCII (range bounds come from the data).
+    for (i, name) in ["A'quote", "c05a", "c\\", "c1\\'x", "zz", "zé"]
+        .iter()
+        .enumerate()
+    {
         let mut d = docs[i].clone();
         d.organization = (*name).to_owned();
         docs.push(d);

@@ -771,6 +771,12 @@ pub async fn session(scoring: Scoring, options: &Options) -> Result<SessionConte
         .with_runtime_env(runtime)
         .with_default_features()
         .build();
+    let aggregates = scoring.clone().into_aggregate_functions();
+    for f in &aggregates {
+        state
+            .register_udaf(Arc::new(f.clone()))
+            .map_err(|e| BatchError::Engine(e.to_string()))?;
+    }
     let functions = scoring.into_functions();
     for f in &functions {
         state
@@ -789,10 +795,13 @@ pub async fn session(scoring: Scoring, options: &Options) -> Result<SessionConte
             .await
             .map_err(engine)?,
     };
-    // Ballista's client state replaces the scalar functions with its own
+    // Ballista's client state replaces the functions with its own
     // set; the client plans the SQL, so it needs ours back.
     for f in functions {
         ctx.register_udf(f);
+    }
+    for f in aggregates {
+        ctx.register_udaf(f);
     }
     Ok(ctx)
 }

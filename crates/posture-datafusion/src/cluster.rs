@@ -24,7 +24,7 @@ use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
 use datafusion::execution::FunctionRegistry;
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -43,6 +43,12 @@ pub async fn scheduler(
     bind: SocketAddr,
     external_host: &str,
 ) -> Result<(), ClusterError> {
+    let aggregates: Vec<Arc<AggregateUDF>> = scoring
+        .clone()
+        .into_aggregate_functions()
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let functions: Vec<Arc<ScalarUDF>> =
         scoring.into_functions().into_iter().map(Arc::new).collect();
     let config = SchedulerConfig::default()
@@ -52,6 +58,9 @@ pub async fn scheduler(
             let mut state = ballista_core::utils::default_session_builder(config)?;
             for f in &functions {
                 state.register_udf(f.clone())?;
+            }
+            for f in &aggregates {
+                state.register_udaf(f.clone())?;
             }
             Ok(state)
         }));
@@ -111,6 +120,11 @@ impl Default for ExecutorOptions {
 /// executor fails.
 pub async fn executor(scoring: Scoring, options: ExecutorOptions) -> Result<(), ClusterError> {
     let mut registry = BallistaFunctionRegistry::default();
+    for f in scoring.clone().into_aggregate_functions() {
+        registry
+            .aggregate_functions
+            .insert(f.name().to_owned(), Arc::new(f));
+    }
     for f in scoring.into_functions() {
         registry
             .scalar_functions

@@ -15,7 +15,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{DataFusionError, Result as DfResult, exec_err, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    AggregateUDF, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 use posture::csr::{Criticality, CsrV1, ScoredEntity};
 use posture::{Catalog, ModelConfig, PostureV1, ScoringModel};
@@ -34,7 +35,7 @@ use std::sync::Arc;
 /// let s = posture_datafusion::Scoring::default();
 /// assert!(s.fingerprint().starts_with("posture-builtin sha256:"));
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scoring {
     catalog: Arc<Catalog>,
     model: PostureV1,
@@ -136,6 +137,24 @@ impl Scoring {
             ScalarUDF::new_from_impl(CsrFunction::new(s.clone())),
             ScalarUDF::new_from_impl(EngineFunction::new(s)),
         ]
+    }
+
+    /// The aggregate function `posture_score_agg`, to register beside
+    /// [`Scoring::into_functions`].
+    ///
+    /// ```
+    /// use datafusion::execution::FunctionRegistry;
+    /// use datafusion::prelude::SessionContext;
+    /// let ctx = SessionContext::new();
+    /// for f in posture_datafusion::Scoring::default().into_aggregate_functions() {
+    ///     ctx.register_udaf(f);
+    /// }
+    /// assert!(ctx.udaf("posture_score_agg").is_ok());
+    /// ```
+    pub fn into_aggregate_functions(self) -> Vec<AggregateUDF> {
+        vec![AggregateUDF::new_from_impl(ScoreAggregate::new(Arc::new(
+            self,
+        )))]
     }
 }
 
@@ -253,6 +272,9 @@ macro_rules! function_identity {
         }
     };
 }
+
+mod aggregate;
+pub use aggregate::ScoreAggregate;
 
 // ---------------------------------------------------------------------------
 // posture_score

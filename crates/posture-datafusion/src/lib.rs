@@ -49,15 +49,19 @@ mod locate;
 /// functions on a `SessionContext` of the very same version.
 pub use datafusion;
 pub use functions::{
-    CsrFunction, EngineFunction, FunctionError, ScoreFunction, Scoring, ScoringError,
+    CsrFunction, EngineFunction, FunctionError, ScoreAggregate, ScoreFunction, Scoring,
+    ScoringError,
 };
 
 use datafusion::prelude::SessionContext;
 
 impl Scoring {
-    /// Registers `posture_score`, `posture_csr` and `posture_engine` on a
-    /// context.
+    /// Registers `posture_score`, `posture_csr`, `posture_engine` and the
+    /// aggregate `posture_score_agg` on a context.
     pub fn register(self, ctx: &SessionContext) {
+        for f in self.clone().into_aggregate_functions() {
+            ctx.register_udaf(f);
+        }
         for f in self.into_functions() {
             ctx.register_udf(f);
         }

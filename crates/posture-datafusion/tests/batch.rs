@@ -636,3 +636,125 @@ fn passes_over_ranges_of_organisations_write_the_same_bytes() {
     assert_eq!(e.column.as_deref(), Some("issue"));
     assert!(!out.exists());
 }
+
+/// The aggregate form, `posture_score_agg`, over finding rows grouped by
+/// organisation: what the list form and `posture score` give, with one
+/// partition and with two (partial states merged across partitions).
+pub const AGGREGATE_SQL: &str = "\
+SELECT o.organization,
+       posture_score_agg(o.organization, o.as_of, o.assessed_factors, a.assets,
+                         f.issue, f.asset, f.status, f.first_seen, f.last_seen) AS r
+FROM organizations o
+JOIN (SELECT organization, array_agg(asset) AS assets FROM assets GROUP BY organization) a
+  ON a.organization = o.organization
+LEFT JOIN findings f ON f.organization = o.organization
+GROUP BY o.organization
+ORDER BY o.organization";
+
+/// Runs `sql` on a plain DataFusion context with the functions and the
+/// three tables; rows as (organization, score, fraction, grade).
+pub fn run_sql(inputs: &ScoreInputs, sql: &str, partitions: usize) -> Vec<Row> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+    runtime().block_on(async {
+        let ctx = SessionContext::new_with_config(
+            SessionConfig::new().with_target_partitions(partitions),
+        );
+        Scoring::default().register(&ctx);
+        for (name, path) in [
+            ("organizations", &inputs.organizations),
+            ("assets", &inputs.assets),
+            ("findings", &inputs.findings),
+        ] {
+            ctx.register_parquet(name, path.to_str().unwrap(), ParquetReadOptions::default())
+                .await
+                .unwrap();
+        }
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let mut rows = Vec::new();
+        for b in batches {
+            let orgs = datafusion::arrow::compute::cast(
+                b.column(0),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .unwrap();
+            let r = b.column(1).as_struct();
+            let text = |k: usize, i: usize| {
+                let c = r.column(k).as_string::<i32>();
+                c.is_valid(i).then(|| c.value(i).to_owned())
+            };
+            for i in 0..b.num_rows() {
+                rows.push((
+                    orgs.as_string::<i32>().value(i).to_owned(),
+                    text(0, i),
+                    text(1, i),
+                    text(2, i),
+                ));
+            }
+        }
+        rows
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_aggregate_form_equals_the_embedded_path(
+        orgs in proptest::collection::vec(
+            (1usize..4,
+             proptest::collection::vec((0usize..60, 0usize..40, -4i64..400, 0usize..5), 0..15),
+             any::<bool>()),
+            1..7),
+        partitions in 1usize..3,
+    ) {
+        let catalog = Catalog::builtin();
+        let docs: Vec<FindingsDocument> = orgs
+            .iter()
+            .enumerate()
+            .map(|(i, (hosts, findings, assessed))| {
+                let mut d = posture_tests::generate::document(&catalog, *hosts, findings, &[], *assessed);
+                d.organization = format!("org-{i}");
+                d
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = support::parquet_tables(dir.path(), &docs);
+        prop_assert_eq!(run_sql(&inputs, AGGREGATE_SQL, partitions), support::embedded(&docs, &catalog));
+    }
+}
+
+#[test]
+fn the_aggregate_form_names_the_organisation_and_field_of_a_bad_value() {
+    let catalog = Catalog::builtin();
+    let mut docs: Vec<FindingsDocument> = (0..2)
+        .map(|i| {
+            let mut d = posture_tests::generate::document(&catalog, 2, &[(1, 0, 3, 0)], &[], false);
+            d.organization = format!("org-{i}");
+            d
+        })
+        .collect();
+    docs[1].findings[0].asset = "elsewhere.example".into();
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = support::parquet_tables(dir.path(), &docs);
+    let e = runtime()
+        .block_on(async {
+            use datafusion::prelude::{ParquetReadOptions, SessionContext};
+            let ctx = SessionContext::new();
+            Scoring::default().register(&ctx);
+            for (name, path) in [
+                ("organizations", &inputs.organizations),
+                ("assets", &inputs.assets),
+                ("findings", &inputs.findings),
+            ] {
+                ctx.register_parquet(name, path.to_str().unwrap(), ParquetReadOptions::default())
+                    .await
+                    .unwrap();
+            }
+            ctx.sql(AGGREGATE_SQL).await.unwrap().collect().await
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("posture_score_agg: organization `org-1`"), "{e}");
+    assert!(e.contains("elsewhere.example"), "{e}");
+}

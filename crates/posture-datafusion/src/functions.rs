@@ -118,7 +118,7 @@ impl Scoring {
         &self.fingerprint
     }
 
-    /// The three functions, to register on a `SessionContext` (or a
+    /// The three scalar functions, to register on a `SessionContext` (or a
     /// Ballista executor's function registry).
     ///
     /// ```

@@ -3,11 +3,12 @@
 //! A rating provider keeps findings in a data lake, not in NDJSON on one
 //! disk. This crate meets that data where it is:
 //!
-//! - [`Scoring`] registers three SQL functions on a DataFusion
+//! - [`Scoring`] registers four SQL functions on a DataFusion
 //!   `SessionContext`: `posture_score(...)` (posture-v1 over one
-//!   organisation), `posture_csr(...)` (csr-v1 over one portfolio of
-//!   scored entities) and `posture_engine()` (the catalog and parameters
-//!   they run with). They validate and score with the very code `posture
+//!   organisation's lists), its aggregate form `posture_score_agg(...)`
+//!   (over finding rows grouped by organisation), `posture_csr(...)`
+//!   (csr-v1 over one portfolio of scored entities) and `posture_engine()`
+//!   (the catalog and parameters they run with). They validate and score with the very code `posture
 //!   score` and `posture csr` run, so their results are the same to the
 //!   last digit. Decimals are text, as in every JSON output.
 //! - [`batch`] is `posture batch`: three input files (Parquet, CSV or

@@ -520,7 +520,7 @@ pub(crate) fn csv_schema_of(path: &Path) -> Result<Schema, BatchError> {
 
 /// Registers `path` as table `name` and checks its columns; returns the
 /// names of optional columns it lacks (the query reads them as nulls).
-async fn register(
+pub(crate) async fn register(
     ctx: &SessionContext,
     name: &str,
     path: &Path,

@@ -10,9 +10,7 @@ use crate::batch::{
 };
 use crate::columns::{Flags, Instants, Lists, Text, plain};
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
-use datafusion::prelude::{
-    CsvReadOptions, JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext,
-};
+use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use posture::csr::Criticality;
 use posture_core::{
@@ -104,7 +102,7 @@ async fn each_row<F>(path: &Path, columns: &[Column], mut f: F) -> Found
 where
     F: FnMut(&Row<'_>) -> Result<(), BatchError>,
 {
-    let (format, ext) = format_of(path)?;
+    let (format, _) = format_of(path)?;
     if format == Format::NdJson
         && let Some(e) = json_lines(path, columns)?
     {
@@ -114,40 +112,10 @@ where
     let mut config = SessionConfig::new().with_target_partitions(1);
     config.options_mut().optimizer.repartition_file_scans = false;
     let ctx = SessionContext::new_with_config(config);
-    let url = std::path::absolute(path)
-        .ok()
-        .and_then(|p| p.to_str().map(str::to_owned))
-        .unwrap_or_default();
     let engine = |e: datafusion::error::DataFusionError| input(path, None, None, e.to_string());
-    let df = match format {
-        Format::Parquet => ctx
-            .read_parquet(url, ParquetReadOptions::default().file_extension(&ext))
-            .await
-            .map_err(engine)?,
-        Format::Csv => {
-            let schema = crate::batch::csv_schema_of(path)?;
-            ctx.read_csv(
-                url,
-                CsvReadOptions::new()
-                    .has_header(true)
-                    .schema(&schema)
-                    .file_extension(&ext),
-            )
-            .await
-            .map_err(engine)?
-        }
-        Format::NdJson => {
-            let schema = crate::batch::json_schema_of(columns);
-            ctx.read_json(
-                url,
-                JsonReadOptions::default()
-                    .schema(&schema)
-                    .file_extension(&ext),
-            )
-            .await
-            .map_err(engine)?
-        }
-    };
+    // Read as the query reads it.
+    crate::batch::register(&ctx, "rows", path, columns).await?;
+    let df = ctx.table("rows").await.map_err(engine)?;
     let mut stream = df.execute_stream().await.map_err(engine)?;
     let mut number = 0u64;
     while let Some(batch) = stream.next().await {

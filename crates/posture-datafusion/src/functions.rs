@@ -197,6 +197,28 @@ fn field_error(path: impl Into<String>, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Factor names as factors, an error naming `assessed_factors[j]`.
+fn parse_factors<S: AsRef<str>>(names: &[S]) -> Result<Vec<Factor>, Error> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(j, f)| {
+            f.as_ref()
+                .parse::<Factor>()
+                .map_err(|e| field_error(format!("assessed_factors[{j}]"), e))
+        })
+        .collect()
+}
+
+/// The status of `findings[k]`.
+fn parse_status(status: Option<&str>, k: usize) -> Result<FindingStatus, Error> {
+    let path = format!("findings[{k}].status");
+    status
+        .ok_or_else(|| null_error(path.clone()))?
+        .parse::<FindingStatus>()
+        .map_err(|e| field_error(path, e))
+}
+
 fn null_error(path: impl Into<String>) -> Error {
     field_error(path, "is null")
 }
@@ -520,16 +542,7 @@ impl ScoreFunction {
         let factors = factors
             .get(i)
             .map_err(|e| field_error("assessed_factors", e))?
-            .map(|names| {
-                names
-                    .iter()
-                    .enumerate()
-                    .map(|(j, f)| {
-                        f.parse::<Factor>()
-                            .map_err(|e| field_error(format!("assessed_factors[{j}]"), e))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
+            .map(|names| parse_factors(&names))
             .transpose()?;
         let assets = assets
             .get(i)
@@ -691,12 +704,7 @@ impl<'a> Findings<'a> {
             let path = |field: &str| format!("findings[{k}].{field}");
             let issue = self.issue.get(j).ok_or_else(|| null_error(path("issue")))?;
             let asset = self.asset.get(j).ok_or_else(|| null_error(path("asset")))?;
-            let status = self
-                .status
-                .get(j)
-                .ok_or_else(|| null_error(path("status")))?
-                .parse::<FindingStatus>()
-                .map_err(|e| field_error(path("status"), e))?;
+            let status = parse_status(self.status.get(j), k)?;
             let first_seen = self
                 .first_seen
                 .get(j)

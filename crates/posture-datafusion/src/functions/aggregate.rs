@@ -3,7 +3,7 @@
 
 use super::{
     ResultBuilder, Scoring, column, fail, field_error, is_instant, is_text, is_text_list,
-    null_error,
+    null_error, parse_factors, parse_status,
 };
 use crate::columns::{Instants, Lists, Text, plain};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
@@ -13,7 +13,7 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, ColumnarValue, Signature, Volatility,
 };
-use posture_core::{Assessment, Error, Factor, FindingStatus, FindingView, Timestamp};
+use posture_core::{Assessment, Error, FindingView, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -276,28 +276,14 @@ fn score_partial(scoring: &Scoring, p: &Partial) -> Result<Assessment, Error> {
     let as_of = p.as_of.ok_or_else(|| null_error("as_of"))?;
     let factors = p
         .assessed_factors
-        .as_ref()
-        .map(|names| {
-            names
-                .iter()
-                .enumerate()
-                .map(|(j, f)| {
-                    f.parse::<Factor>()
-                        .map_err(|e| field_error(format!("assessed_factors[{j}]"), e))
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .as_deref()
+        .map(parse_factors)
         .transpose()?;
-    let assets = p.assets.clone().unwrap_or_default();
+    let assets = p.assets.as_deref().unwrap_or_default();
     let mut views = Vec::with_capacity(p.findings.len());
     for (k, f) in p.findings.iter().enumerate() {
         let path = |field: &str| format!("findings[{k}].{field}");
-        let status = f
-            .status
-            .as_deref()
-            .ok_or_else(|| null_error(path("status")))?
-            .parse::<FindingStatus>()
-            .map_err(|e| field_error(path("status"), e))?;
+        let status = parse_status(f.status.as_deref(), k)?;
         views.push(FindingView {
             issue: &f.issue,
             asset: &f.asset,
@@ -309,7 +295,7 @@ fn score_partial(scoring: &Scoring, p: &Partial) -> Result<Assessment, Error> {
     Assessment::from_views(
         p.organization.as_deref().unwrap_or_default(),
         as_of,
-        &assets,
+        assets,
         factors.as_deref(),
         views.into_iter(),
         &[],

@@ -637,62 +637,18 @@ fn passes_over_ranges_of_organisations_write_the_same_bytes() {
     assert!(!out.exists());
 }
 
-/// The aggregate form, `posture_score_agg`, over finding rows grouped by
-/// organisation: what the list form and `posture score` give, with one
-/// partition and with two (partial states merged across partitions).
-pub const AGGREGATE_SQL: &str = "\
-SELECT o.organization,
-       posture_score_agg(o.organization, o.as_of, o.assessed_factors, a.assets,
-                         f.issue, f.asset, f.status, f.first_seen, f.last_seen) AS r
-FROM organizations o
-JOIN (SELECT organization, array_agg(asset) AS assets FROM assets GROUP BY organization) a
-  ON a.organization = o.organization
-LEFT JOIN findings f ON f.organization = o.organization
-GROUP BY o.organization
-ORDER BY o.organization";
-
 /// Runs `sql` on a plain DataFusion context with the functions and the
 /// three tables; rows as (organization, score, fraction, grade).
 pub fn run_sql(inputs: &ScoreInputs, sql: &str, partitions: usize) -> Vec<Row> {
-    use datafusion::arrow::array::{Array, AsArray};
-    use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+    use datafusion::prelude::{SessionConfig, SessionContext};
     runtime().block_on(async {
         let ctx = SessionContext::new_with_config(
             SessionConfig::new().with_target_partitions(partitions),
         );
         Scoring::default().register(&ctx);
-        for (name, path) in [
-            ("organizations", &inputs.organizations),
-            ("assets", &inputs.assets),
-            ("findings", &inputs.findings),
-        ] {
-            ctx.register_parquet(name, path.to_str().unwrap(), ParquetReadOptions::default())
-                .await
-                .unwrap();
-        }
+        support::register_tables(&ctx, inputs).await;
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        let mut rows = Vec::new();
-        for b in batches {
-            let orgs = datafusion::arrow::compute::cast(
-                b.column(0),
-                &datafusion::arrow::datatypes::DataType::Utf8,
-            )
-            .unwrap();
-            let r = b.column(1).as_struct();
-            let text = |k: usize, i: usize| {
-                let c = r.column(k).as_string::<i32>();
-                c.is_valid(i).then(|| c.value(i).to_owned())
-            };
-            for i in 0..b.num_rows() {
-                rows.push((
-                    orgs.as_string::<i32>().value(i).to_owned(),
-                    text(0, i),
-                    text(1, i),
-                    text(2, i),
-                ));
-            }
-        }
-        rows
+        support::struct_rows(&batches)
     })
 }
 
@@ -720,7 +676,7 @@ proptest! {
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let inputs = support::parquet_tables(dir.path(), &docs);
-        prop_assert_eq!(run_sql(&inputs, AGGREGATE_SQL, partitions), support::embedded(&docs, &catalog));
+        prop_assert_eq!(run_sql(&inputs, support::AGGREGATE_SQL, partitions), support::embedded(&docs, &catalog));
     }
 }
 
@@ -739,19 +695,14 @@ fn the_aggregate_form_names_the_organisation_and_field_of_a_bad_value() {
     let inputs = support::parquet_tables(dir.path(), &docs);
     let e = runtime()
         .block_on(async {
-            use datafusion::prelude::{ParquetReadOptions, SessionContext};
-            let ctx = SessionContext::new();
+            let ctx = datafusion::prelude::SessionContext::new();
             Scoring::default().register(&ctx);
-            for (name, path) in [
-                ("organizations", &inputs.organizations),
-                ("assets", &inputs.assets),
-                ("findings", &inputs.findings),
-            ] {
-                ctx.register_parquet(name, path.to_str().unwrap(), ParquetReadOptions::default())
-                    .await
-                    .unwrap();
-            }
-            ctx.sql(AGGREGATE_SQL).await.unwrap().collect().await
+            support::register_tables(&ctx, &inputs).await;
+            ctx.sql(support::AGGREGATE_SQL)
+                .await
+                .unwrap()
+                .collect()
+                .await
         })
         .unwrap_err()
         .to_string();

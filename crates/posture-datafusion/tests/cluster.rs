@@ -131,39 +131,16 @@ fn a_remote_cluster_gives_the_bytes_local_datafusion_gives() {
     // The aggregate form on the cluster: its partial states travel between
     // the executor's tasks.
     let rows = runtime().block_on(async {
-        use datafusion::arrow::array::{Array, AsArray};
-        use datafusion::prelude::ParquetReadOptions;
         let ctx = batch::session(Scoring::default(), &options).await.unwrap();
-        for (name, path) in [
-            ("organizations", &inputs.organizations),
-            ("assets", &inputs.assets),
-            ("findings", &inputs.findings),
-        ] {
-            ctx.register_parquet(name, path.to_str().unwrap(), ParquetReadOptions::default())
-                .await
-                .unwrap();
-        }
-        let sql = "SELECT o.organization, posture_score_agg(o.organization, o.as_of, \
-                   o.assessed_factors, a.assets, f.issue, f.asset, f.status, f.first_seen, \
-                   f.last_seen) AS r FROM organizations o JOIN (SELECT organization, \
-                   array_agg(asset) AS assets FROM assets GROUP BY organization) a \
-                   ON a.organization = o.organization LEFT JOIN findings f \
-                   ON f.organization = o.organization GROUP BY o.organization \
-                   ORDER BY o.organization";
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        let mut rows = Vec::new();
-        for b in batches {
-            let orgs = b.column(0).as_string::<i32>();
-            let r = b.column(1).as_struct();
-            let text = |k: usize, i: usize| {
-                let c = r.column(k).as_string::<i32>();
-                c.is_valid(i).then(|| c.value(i).to_owned())
-            };
-            for i in 0..b.num_rows() {
-                rows.push((orgs.value(i).to_owned(), text(0, i), text(1, i), text(2, i)));
-            }
-        }
-        rows
+        support::register_tables(&ctx, &inputs).await;
+        let batches = ctx
+            .sql(support::AGGREGATE_SQL)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        support::struct_rows(&batches)
     });
     assert_eq!(rows, support::embedded(&docs, &catalog));
 

@@ -338,3 +338,48 @@ pub fn columns(path: &Path) -> Vec<String> {
 pub fn has_nulls(a: &dyn Array) -> bool {
     a.null_count() > 0
 }
+
+/// The aggregate form, `posture_score_agg`, over finding rows grouped by
+/// organisation.
+pub const AGGREGATE_SQL: &str = "\
+SELECT o.organization,
+       posture_score_agg(o.organization, o.as_of, o.assessed_factors, a.assets,
+                         f.issue, f.asset, f.status, f.first_seen, f.last_seen) AS r
+FROM organizations o
+JOIN (SELECT organization, array_agg(asset) AS assets FROM assets GROUP BY organization) a
+  ON a.organization = o.organization
+LEFT JOIN findings f ON f.organization = o.organization
+GROUP BY o.organization
+ORDER BY o.organization";
+
+/// Registers the three Parquet tables of `inputs` on `ctx`.
+pub async fn register_tables(ctx: &datafusion::prelude::SessionContext, inputs: &ScoreInputs) {
+    for (name, path) in [
+        ("organizations", &inputs.organizations),
+        ("assets", &inputs.assets),
+        ("findings", &inputs.findings),
+    ] {
+        ctx.register_parquet(
+            name,
+            path.to_str().unwrap(),
+            datafusion::prelude::ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// The rows of `SELECT organization, r` where `r` is a function's result
+/// struct.
+pub fn struct_rows(batches: &[RecordBatch]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for b in batches {
+        let orgs = strings(b.column(0));
+        let r = b.column(1).as_struct();
+        let [s, f, g] = [0, 1, 2].map(|k| strings(r.column(k)));
+        for (((o, s), f), g) in orgs.into_iter().zip(s).zip(f).zip(g) {
+            rows.push((o.unwrap(), s, f, g));
+        }
+    }
+    rows
+}

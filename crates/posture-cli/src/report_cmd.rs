@@ -9,13 +9,12 @@
 use crate::error::CliError;
 use crate::io::read_file;
 use clap::Args;
+use posture_core::from_json_str;
 use posture_core::input::split_documents;
-use posture_core::{Catalog, from_json_str};
 use posture_csr::{CsrResult, Portfolio};
 use posture_report::{ActionPlan, Part, PortfolioReport, ReportInput, ScanDocument};
 use posture_score::{Improvement, Scorecard};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Options of `posture report`.
 #[derive(Debug, Args)]
@@ -122,21 +121,6 @@ fn parse_plan(text: &str, _: &Origin) -> Result<AnyPlan, String> {
     }
 }
 
-fn load_catalog(path: Option<&Path>) -> Result<Arc<Catalog>, CliError> {
-    match path {
-        None => Ok(Catalog::builtin()),
-        Some(p) => {
-            let stem = p.file_stem().map_or_else(
-                || "catalog".to_owned(),
-                |s| s.to_string_lossy().into_owned(),
-            );
-            Catalog::from_json(&read_file(p)?, &stem)
-                .map(Arc::new)
-                .map_err(|e| CliError::Input(format!("{}: {e}", p.display())))
-        }
-    }
-}
-
 /// Pairs each result with the first unused portfolio of its organisation.
 fn pair_portfolios(
     results: Vec<(CsrResult, Origin)>,
@@ -182,7 +166,7 @@ pub fn report(a: &ReportArgs) -> Result<String, CliError> {
             "name at least one input: --scan, --scorecards, --csr, --history or --plan".into(),
         ));
     }
-    let catalog = load_catalog(a.catalog.as_deref())?;
+    let catalog = crate::score_cmd::load_catalog(a.catalog.as_deref())?;
     let mut input = ReportInput::new();
     input.title = a.title.clone();
 

@@ -14,16 +14,9 @@ use std::sync::Arc;
 pub fn load_catalog(path: Option<&Path>) -> Result<Arc<Catalog>, CliError> {
     match path {
         None => Ok(Catalog::builtin()),
-        Some(p) => {
-            let text = read_file(p)?;
-            let stem = p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "catalog".to_owned());
-            Catalog::from_json(&text, &stem)
-                .map(Arc::new)
-                .map_err(|e| CliError::Input(format!("{}: {e}", p.display())))
-        }
+        Some(p) => posture::catalog_from_file(&read_file(p)?, p)
+            .map(Arc::new)
+            .map_err(|e| CliError::Input(format!("{}: {e}", p.display()))),
     }
 }
 

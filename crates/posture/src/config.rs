@@ -50,3 +50,28 @@ impl ModelConfig {
         Ok(c)
     }
 }
+
+/// The catalog in the text of the file `path` (`--catalog FILE`): a
+/// catalog whose JSON names no `id` is named after the file's stem. Every
+/// process that reads the same file (`posture`, `posture-ballista`) names
+/// it, and so fingerprints it, alike.
+///
+/// ```
+/// use std::path::Path;
+/// let text = posture::Catalog::builtin_json();
+/// let c = posture::catalog_from_file(text, Path::new("conf/mine.json")).unwrap();
+/// assert_eq!(c.issues().len(), posture::Catalog::builtin().issues().len());
+/// ```
+///
+/// # Errors
+/// The text is not a valid catalog.
+pub fn catalog_from_file(
+    text: &str,
+    path: &std::path::Path,
+) -> Result<posture_core::Catalog, posture_core::CatalogError> {
+    let stem = path.file_stem().map_or_else(
+        || "catalog".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    posture_core::Catalog::from_json(text, &stem)
+}

@@ -176,7 +176,7 @@ pub use rust_decimal::Decimal;
 pub use serde_json as json;
 
 mod config;
-pub use config::ModelConfig;
+pub use config::{ModelConfig, catalog_from_file};
 
 /// The README's Rust examples, compiled and run as doctests so that they
 /// stay true.

@@ -92,12 +92,8 @@ fn run(cli: Cli) -> Result<(), (u8, String)> {
         None => posture::Catalog::builtin(),
         Some(p) => {
             let text = read(&cli.catalog).map_err(|e| (1, e))?.unwrap_or_default();
-            let stem = p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "catalog".to_owned());
             std::sync::Arc::new(
-                posture::Catalog::from_json(&text, &stem)
+                posture::catalog_from_file(&text, p)
                     .map_err(|e| (2, format!("{}: {e}", p.display())))?,
             )
         }

@@ -821,27 +821,25 @@ pub async fn score(
     let catalog = scoring.catalog().clone();
     let fingerprint = scoring.fingerprint().to_owned();
     let ctx = session(scoring, options).await?;
-    let tables = [
-        ("organizations", Some(&inputs.organizations), ORGANIZATIONS),
-        ("assets", Some(&inputs.assets), ASSETS),
-        ("findings", Some(&inputs.findings), FINDINGS),
-        ("breaches", inputs.breaches.as_ref(), BREACHES),
+    let mut tables = vec![
+        (
+            "organizations",
+            inputs.organizations.as_path(),
+            ORGANIZATIONS,
+        ),
+        ("assets", inputs.assets.as_path(), ASSETS),
+        ("findings", inputs.findings.as_path(), FINDINGS),
     ];
-    let mut views = Vec::new();
-    let mut paths: Vec<&Path> = Vec::new();
-    for (name, path, columns) in tables {
-        if let Some(path) = path {
-            let missing = register(&ctx, name, path, columns).await?;
-            views.push(fill_missing(&ctx, name, columns, &missing).await?);
-            paths.push(path);
-        }
+    if let Some(b) = &inputs.breaches {
+        tables.push(("breaches", b.as_path(), BREACHES));
     }
+    let views = register_all(&ctx, &tables).await?;
     let sql = match inputs.breaches {
         Some(_) => SCORE_SQL_WITH_BREACHES,
         None => SCORE_SQL,
     };
     check_engine(&ctx, &options.cluster, &fingerprint, "organizations").await?;
-    let bytes = input_bytes(&paths);
+    let bytes = input_bytes(&tables.iter().map(|t| t.1).collect::<Vec<_>>());
     match run_planned(
         &ctx,
         views,
@@ -874,28 +872,52 @@ pub async fn csr(
 ) -> Result<Summary, BatchError> {
     let fingerprint = scoring.fingerprint().to_owned();
     let ctx = session(scoring, options).await?;
-    let mut views = Vec::new();
-    for (name, path, columns) in [
-        ("portfolios", &inputs.portfolios, PORTFOLIOS),
-        ("entities", &inputs.entities, ENTITIES),
-        ("scores", &inputs.scores, SCORES),
-    ] {
-        let missing = register(&ctx, name, path, columns).await?;
-        views.push(fill_missing(&ctx, name, columns, &missing).await?);
-    }
+    let mut views = register_all(
+        &ctx,
+        &[
+            ("portfolios", inputs.portfolios.as_path(), PORTFOLIOS),
+            ("entities", inputs.entities.as_path(), ENTITIES),
+            ("scores", inputs.scores.as_path(), SCORES),
+        ],
+    )
+    .await?;
     // The scores are looked up by entity, not by portfolio: only the
     // portfolios and their entities are cut by organisation.
     views.retain(|v| v.name != "scores");
-    let bytes = input_bytes(&[inputs.entities.as_path()]);
-    let passes = plan_passes(&ctx, views, "portfolios", bytes, options).await?;
     check_engine(&ctx, &options.cluster, &fingerprint, "portfolios").await?;
-    match run(&ctx, CSR_SQL, "csr", out, &passes).await {
+    let bytes = input_bytes(&[inputs.entities.as_path()]);
+    match run_planned(
+        &ctx,
+        views,
+        "portfolios",
+        bytes,
+        options,
+        CSR_SQL,
+        "csr",
+        out,
+    )
+    .await
+    {
         Ok(s) => Ok(s),
         Err(Failure::Engine(e @ BatchError::Io { .. })) => Err(e),
         Err(failure) => Err(locate::csr(inputs)
             .await?
             .unwrap_or_else(|| failure.into_error(&inputs.portfolios))),
     }
+}
+
+/// Registers each `(table, file, columns)` and its view; the views, in
+/// order.
+async fn register_all(
+    ctx: &SessionContext,
+    tables: &[(&str, &Path, &[Column])],
+) -> Result<Vec<View>, BatchError> {
+    let mut views = Vec::with_capacity(tables.len());
+    for &(name, path, columns) in tables {
+        let missing = register(ctx, name, path, columns).await?;
+        views.push(fill_missing(ctx, name, columns, &missing).await?);
+    }
+    Ok(views)
 }
 
 /// On a cluster, every executor that runs a task must score with this

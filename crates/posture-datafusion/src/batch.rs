@@ -728,10 +728,7 @@ impl Slice {
     fn of(bounds: &[String], first: usize, end: usize) -> Slice {
         Slice {
             lo: first.checked_sub(1).and_then(|k| bounds.get(k)).cloned(),
-            hi: bounds
-                .get(end.wrapping_sub(1))
-                .filter(|_| end <= bounds.len())
-                .cloned(),
+            hi: end.checked_sub(1).and_then(|k| bounds.get(k)).cloned(),
             buckets: (first, end),
         }
     }

@@ -336,8 +336,9 @@ impl Assessment {
     /// Validates a findings document given as its parts, the findings
     /// borrowed: the same rules, defaults and errors as
     /// [`FindingsDocument::validate`] (error paths name `assets[i]`,
-    /// `findings[i]` and `breaches[i]` by position in what is given). For hosts that hold findings in their own form (the
-    /// DataFusion functions read them from Arrow arrays).
+    /// `findings[i]` and `breaches[i]` by position in what is given). For
+    /// hosts that hold findings in their own form (the DataFusion functions
+    /// read them from Arrow arrays).
     ///
     /// ```
     /// use posture_core::{Assessment, Catalog, FindingStatus, FindingView, Timestamp};

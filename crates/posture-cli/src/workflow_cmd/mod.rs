@@ -12,21 +12,11 @@ pub use query::{QueryArgs, query};
 pub use rescan::{RescanLine, rescan, run_rescans};
 
 use crate::error::CliError;
-use posture_core::Timestamp;
-use posture_plan::{Command, Request, Response, Store, StoreError, WorkflowError};
-use serde::Deserialize;
+use posture_plan::wire::parse_line;
+use posture_plan::{Request, Response, Store, StoreError, WorkflowError};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
-
-/// One input line.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line {
-    actor: String,
-    at: Timestamp,
-    command: Command,
-}
 
 fn store_error(path: &Path, e: &StoreError) -> CliError {
     CliError::Io {
@@ -121,33 +111,6 @@ fn read_line_bounded(
             });
         }
     }
-}
-
-/// Parses one input line, or the in-band refusal that names the line (and
-/// the byte, for text that is not UTF-8).
-fn parse_line(line_no: usize, raw: &[u8]) -> Option<Result<Request, Response>> {
-    let refuse = |m: String| Some(Err(Response::error(WorkflowError::invalid(m))));
-    let text = match std::str::from_utf8(raw) {
-        Ok(t) => t,
-        Err(e) => {
-            return refuse(format!(
-                "line {line_no}: not UTF-8 (invalid byte at byte {} of the line)",
-                e.valid_up_to() + 1
-            ));
-        }
-    };
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    Some(match posture_core::from_json_str::<Line>(text) {
-        Ok(l) => Ok(Request {
-            actor: l.actor,
-            at: l.at,
-            command: l.command,
-        }),
-        Err(e) => return refuse(format!("line {line_no}: {e}")),
-    })
 }
 
 /// `posture workflow --store FILE apply`: answers every line on stdout (a

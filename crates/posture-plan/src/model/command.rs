@@ -490,75 +490,111 @@ pub enum Command {
     },
 }
 
+/// Matches every command on its `request_id` field (one list for the
+/// shared and the mutable accessor).
+macro_rules! on_request_id {
+    ($command:expr, $id:ident => $body:expr) => {
+        match $command {
+            Command::RegisterOrganization {
+                request_id: $id, ..
+            }
+            | Command::RegisterUser {
+                request_id: $id, ..
+            }
+            | Command::RecordLogin {
+                request_id: $id, ..
+            }
+            | Command::RecordScore {
+                request_id: $id, ..
+            }
+            | Command::CreatePlan {
+                request_id: $id, ..
+            }
+            | Command::AddPlanItem {
+                request_id: $id, ..
+            }
+            | Command::SendPlan {
+                request_id: $id, ..
+            }
+            | Command::ClosePlan {
+                request_id: $id, ..
+            }
+            | Command::CancelPlan {
+                request_id: $id, ..
+            }
+            | Command::PostMessage {
+                request_id: $id, ..
+            }
+            | Command::MarkFixed {
+                request_id: $id, ..
+            }
+            | Command::RecordRescan {
+                request_id: $id, ..
+            }
+            | Command::ProvideInfo {
+                request_id: $id, ..
+            }
+            | Command::AcceptInfo {
+                request_id: $id, ..
+            }
+            | Command::RejectInfo {
+                request_id: $id, ..
+            }
+            | Command::AddContact {
+                request_id: $id, ..
+            }
+            | Command::EditContact {
+                request_id: $id, ..
+            }
+            | Command::RemoveContact {
+                request_id: $id, ..
+            }
+            | Command::SendInvitation {
+                request_id: $id, ..
+            }
+            | Command::ResendInvitation {
+                request_id: $id, ..
+            }
+            | Command::AcceptInvitation {
+                request_id: $id, ..
+            }
+            | Command::SetExpectation {
+                request_id: $id, ..
+            }
+            | Command::RepeatExpectation {
+                request_id: $id, ..
+            }
+            | Command::RemindOverdue {
+                request_id: $id, ..
+            }
+            | Command::SendQuestionnaire {
+                request_id: $id, ..
+            }
+            | Command::AnswerQuestionnaire {
+                request_id: $id, ..
+            }
+            | Command::RequestDocument {
+                request_id: $id, ..
+            }
+            | Command::FulfilDocument {
+                request_id: $id, ..
+            }
+            | Command::ShareReport {
+                request_id: $id, ..
+            } => $body,
+        }
+    };
+}
+
 impl Command {
     /// The command's `request_id`, if any.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Command::RegisterOrganization { request_id, .. }
-            | Command::RegisterUser { request_id, .. }
-            | Command::RecordLogin { request_id, .. }
-            | Command::RecordScore { request_id, .. }
-            | Command::CreatePlan { request_id, .. }
-            | Command::AddPlanItem { request_id, .. }
-            | Command::SendPlan { request_id, .. }
-            | Command::ClosePlan { request_id, .. }
-            | Command::CancelPlan { request_id, .. }
-            | Command::PostMessage { request_id, .. }
-            | Command::MarkFixed { request_id, .. }
-            | Command::RecordRescan { request_id, .. }
-            | Command::ProvideInfo { request_id, .. }
-            | Command::AcceptInfo { request_id, .. }
-            | Command::RejectInfo { request_id, .. }
-            | Command::AddContact { request_id, .. }
-            | Command::EditContact { request_id, .. }
-            | Command::RemoveContact { request_id, .. }
-            | Command::SendInvitation { request_id, .. }
-            | Command::ResendInvitation { request_id, .. }
-            | Command::AcceptInvitation { request_id, .. }
-            | Command::SetExpectation { request_id, .. }
-            | Command::RepeatExpectation { request_id, .. }
-            | Command::RemindOverdue { request_id }
-            | Command::SendQuestionnaire { request_id, .. }
-            | Command::AnswerQuestionnaire { request_id, .. }
-            | Command::RequestDocument { request_id, .. }
-            | Command::FulfilDocument { request_id, .. }
-            | Command::ShareReport { request_id, .. } => request_id.as_deref(),
-        }
+        on_request_id!(self, id => id.as_deref())
     }
 
     /// The command's `request_id` field.
     pub(crate) fn request_id_mut(&mut self) -> &mut Option<String> {
-        match self {
-            Command::RegisterOrganization { request_id, .. }
-            | Command::RegisterUser { request_id, .. }
-            | Command::RecordLogin { request_id, .. }
-            | Command::RecordScore { request_id, .. }
-            | Command::CreatePlan { request_id, .. }
-            | Command::AddPlanItem { request_id, .. }
-            | Command::SendPlan { request_id, .. }
-            | Command::ClosePlan { request_id, .. }
-            | Command::CancelPlan { request_id, .. }
-            | Command::PostMessage { request_id, .. }
-            | Command::MarkFixed { request_id, .. }
-            | Command::RecordRescan { request_id, .. }
-            | Command::ProvideInfo { request_id, .. }
-            | Command::AcceptInfo { request_id, .. }
-            | Command::RejectInfo { request_id, .. }
-            | Command::AddContact { request_id, .. }
-            | Command::EditContact { request_id, .. }
-            | Command::RemoveContact { request_id, .. }
-            | Command::SendInvitation { request_id, .. }
-            | Command::ResendInvitation { request_id, .. }
-            | Command::AcceptInvitation { request_id, .. }
-            | Command::SetExpectation { request_id, .. }
-            | Command::RepeatExpectation { request_id, .. }
-            | Command::RemindOverdue { request_id }
-            | Command::SendQuestionnaire { request_id, .. }
-            | Command::AnswerQuestionnaire { request_id, .. }
-            | Command::RequestDocument { request_id, .. }
-            | Command::FulfilDocument { request_id, .. }
-            | Command::ShareReport { request_id, .. } => request_id,
-        }
+        on_request_id!(self, id => id)
     }
 }
 

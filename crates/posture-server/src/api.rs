@@ -26,6 +26,17 @@ fn refused(e: &WorkflowError) -> Response {
     error_json(status_of(&e.code), &e.code, &e.message)
 }
 
+/// A query's answer for `actor`: the view as JSON, or the refusal.
+fn answer<T: serde::Serialize>(result: Result<T, WorkflowError>, actor: &str) -> Response {
+    for_actor(
+        match result {
+            Ok(v) => json(StatusCode::OK, &v),
+            Err(e) => refused(&e),
+        },
+        actor,
+    )
+}
+
 fn bad_request(message: &str) -> Response {
     json(
         StatusCode::BAD_REQUEST,
@@ -133,13 +144,7 @@ pub(crate) async fn plans(
         }
     };
     drop(store);
-    for_actor(
-        match views {
-            Ok(v) => json(StatusCode::OK, &v),
-            Err(e) => refused(&e),
-        },
-        &p.actor,
-    )
+    answer(views, &p.actor)
 }
 
 /// `GET /api/v1/plans/{id}`: `ID` or `ORG/ID`.
@@ -155,13 +160,7 @@ pub(crate) async fn plan(
     let store = app.store.lock().await;
     let v = q::plan_view(store.state(), &app.catalog, &p.actor, &id, Timestamp::now());
     drop(store);
-    for_actor(
-        match v {
-            Ok(v) => json(StatusCode::OK, &v),
-            Err(e) => refused(&e),
-        },
-        &p.actor,
-    )
+    answer(v, &p.actor)
 }
 
 /// `GET /api/v1/contacts?invitation=&days_since_invite=MIN..MAX&expectation=&claimed=&logged_in_30d=&name=`.
@@ -183,13 +182,7 @@ pub(crate) async fn contacts(
     let store = app.store.lock().await;
     let rows = q::contacts(store.state(), &p.actor, Timestamp::now(), &filter);
     drop(store);
-    for_actor(
-        match rows {
-            Ok(v) => json(StatusCode::OK, &v),
-            Err(e) => refused(&e),
-        },
-        &p.actor,
-    )
+    answer(rows, &p.actor)
 }
 
 /// `GET /api/v1/contacts/{id}/history` (`ID`, or `ORG/ID` with the `/`
@@ -212,13 +205,7 @@ pub(crate) async fn history(
             );
         }
     };
-    for_actor(
-        match h {
-            Ok(v) => json(StatusCode::OK, &v),
-            Err(e) => refused(&e),
-        },
-        &p.actor,
-    )
+    answer(h, &p.actor)
 }
 
 /// `GET /api/v1/insights`.
@@ -230,13 +217,7 @@ pub(crate) async fn insights(State(app): State<Arc<App>>, headers: HeaderMap) ->
     let store = app.store.lock().await;
     let i = q::insights(store.state(), &p.actor, Timestamp::now());
     drop(store);
-    for_actor(
-        match i {
-            Ok(v) => json(StatusCode::OK, &v),
-            Err(e) => refused(&e),
-        },
-        &p.actor,
-    )
+    answer(i, &p.actor)
 }
 
 /// `GET /api/v1/vendors/{org}/questionnaire-risks`: the vendor's open
@@ -253,13 +234,7 @@ pub(crate) async fn questionnaire_risks(
     let store = app.store.lock().await;
     let r = q::questionnaire_risks(store.state(), &p.actor, &org);
     drop(store);
-    for_actor(
-        match r {
-            Ok(v) => json(StatusCode::OK, &v),
-            Err(e) => refused(&e),
-        },
-        &p.actor,
-    )
+    answer(r, &p.actor)
 }
 
 /// `GET /api/v1/outbox?after=SEQ&limit=N` (host tokens only; any other

@@ -45,6 +45,7 @@ pub mod cluster;
 pub mod columns;
 mod functions;
 mod locate;
+mod passes;
 
 /// The DataFusion this crate is built on, so that a host registers the
 /// functions on a `SessionContext` of the very same version.
